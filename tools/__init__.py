@@ -1,0 +1,1 @@
+"""Developer tools of the baremetal.platform repository (not part of the collection)."""

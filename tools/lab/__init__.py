@@ -1,0 +1,1 @@
+"""The lab: real systemd test hosts in systemd-nspawn, driven by ``./lab``."""
