@@ -24,6 +24,7 @@ def render(inventory, workdir, extra_vars=None):
         'rke1_workdir': str(workdir),
         'node_admin_private_key_file': SSH_KEY,
         'rke1_binary_sha256': FAKE_SHA256,
+        'rke1_backup_passphrase': 'unit-test-passphrase',
     }
     variables.update(extra_vars or {})
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',

@@ -140,3 +140,10 @@ def test_role_refuses_a_missing_ssh_key(tmp_path):
     assert result.returncode != 0
     assert 'missing_key does not exist on the controller' in result.stdout
     assert not (tmp_path / 'work').exists()
+
+
+def test_role_refuses_to_run_without_backup_passphrase(tmp_path):
+    result = render('seed.yml', tmp_path / 'work', {'rke1_backup_passphrase': ''})
+    assert result.returncode != 0
+    assert 'set vault_rkestate_backup_passphrase' in result.stdout
+    assert not (tmp_path / 'work').exists()
