@@ -19,8 +19,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        result.update(self._execute_module(module_name='baremetal.platform.postgres_credentials_info',
-                                          module_args=self._task.args, task_vars=task_vars))
+        module_result = self._execute_module(module_name='baremetal.platform.postgres_credentials_info',
+                                             module_args=self._task.args, task_vars=task_vars)
+        result.update(module_result)
         if boolean(self._task.args.get('include_password', False), strict=False):
             result['_ansible_no_log'] = True
         return result

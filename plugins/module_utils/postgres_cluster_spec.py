@@ -46,10 +46,10 @@ def _check_name(value, what, errors, pattern=_DNS_1123_LABEL, kind='a DNS-1123 l
                       'starting and ending with a letter or digit); choose another name.' % (what, value, kind))
 
 
-def name_errors(params):
-    """Problems with name and namespace alone (all that state=absent needs)."""
+def name_errors(params, name_option='name'):
+    """Problems with name and namespace alone (all that state=absent and the other modules need)."""
     errors = []
-    _check_name(params['name'], 'name', errors, _DNS_1035_LABEL, 'a DNS-1035 label (it must start with a letter)')
+    _check_name(params['name'], name_option, errors, _DNS_1035_LABEL, 'a DNS-1035 label (it must start with a letter)')
     _check_name(params['namespace'], 'namespace', errors)
     return errors
 

@@ -232,9 +232,9 @@ def main():
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     params = module.params
-    errors = name_errors(dict(name=params['cluster'], namespace=params['namespace']))
+    errors = name_errors(dict(name=params['cluster'], namespace=params['namespace']), name_option='cluster')
     if errors:
-        module.fail_json(msg=' '.join(errors).replace('name ', 'cluster ', 1))
+        module.fail_json(msg=' '.join(errors))
     require_k8s_libraries(module)
     api = cluster_resource(module, connect(module))
     cluster = get_or_none(module, api, params['cluster'], params['namespace'], 'PostgresCluster')

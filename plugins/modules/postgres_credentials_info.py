@@ -155,9 +155,9 @@ def main():
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     params = module.params
-    errors = name_errors(dict(name=params['cluster'], namespace=params['namespace']))
+    errors = name_errors(dict(name=params['cluster'], namespace=params['namespace']), name_option='cluster')
     if errors:
-        module.fail_json(msg=' '.join(errors).replace('name ', 'cluster ', 1))
+        module.fail_json(msg=' '.join(errors))
     user = params['user'] or params['cluster']
     name = secret_name(params['cluster'], user)
 
