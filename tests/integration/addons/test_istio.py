@@ -1,0 +1,41 @@
+"""istio role on the lab control plane: real Istio CRDs, the real MetalLB controller assigns the gateway's IP."""
+import pytest
+
+pytestmark = pytest.mark.k8s
+
+# Documentation range (RFC 5737): only written into Service status, never a traffic target.
+POOL = {'apiVersion': 'metallb.io/v1beta1', 'kind': 'IPAddressPool',
+        'metadata': {'name': 'addons-test', 'namespace': None},
+        'spec': {'addresses': ['198.51.100.16/29']}}
+GATEWAY_IP = '198.51.100.20'
+
+
+@pytest.fixture(scope='module')
+def istio_lab(addons, metallb_controller):
+    addons.lab.load_crds('istio')
+    pool = dict(POOL, metadata=dict(POOL['metadata'], namespace=metallb_controller))
+    addons.lab.apply(pool)
+    try:
+        yield addons
+    finally:
+        addons.lab.kubectl('delete', 'ipaddresspool', '-n', metallb_controller, 'addons-test', '--ignore-not-found', check=False)
+
+
+def test_istio_converges_and_the_gateway_gets_its_metallb_ip(istio_lab):
+    addons = istio_lab
+    first, _second = addons.converge(['istio'], {'istio_gateway_load_balancer_ip': GATEWAY_IP})
+
+    lab = addons.lab
+    service = lab.kubectl_json('get', 'service', '-n', 'istio-ingress', 'istio-ingressgateway')
+    assert service['spec']['type'] == 'LoadBalancer'
+    assert service['metadata']['annotations']['metallb.io/loadBalancerIPs'] == GATEWAY_IP
+    assert [entry['ip'] for entry in service['status']['loadBalancer']['ingress']] == [GATEWAY_IP]
+    assert 'answers on ' + GATEWAY_IP in ' '.join(first.output.split())
+    gateway = lab.kubectl_json('get', 'gateways.networking.istio.io', '-n', 'istio-ingress', 'default-gateway')
+    https = [server for server in gateway['spec']['servers'] if server['port']['number'] == 443][0]
+    assert https['tls'] == {'mode': 'SIMPLE', 'credentialName': 'wildcard-tls'}
+    assert gateway['spec']['selector'] == {'istio': 'ingressgateway'}
+    for release in ('istio-base', 'istiod'):
+        assert release in lab.helm('list', '-n', 'istio-system', '-q').stdout
+    values = lab.helm('get', 'values', '-n', 'istio-ingress', 'istio-ingressgateway', '-o', 'json').stdout
+    assert 'sds' not in values

@@ -1,0 +1,66 @@
+"""Helpers for the add-on roles' unit tests: run a playbook, read CRD schemas."""
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
+CRD_DIR = os.path.abspath(os.path.join(REPO_ROOT, '..', 'shared', 'crds'))
+ROLES = ('openebs', 'local_path_provisioner', 'cert_manager', 'rancher', 'istio')
+
+
+def ansible_playbook():
+    """ansible-playbook of the venv that runs the tests."""
+    path = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+    if not os.path.isfile(path):
+        raise RuntimeError('ansible-playbook is missing next to %s: run scripts/setup and use .venv/bin/pytest' % sys.executable)
+    return path
+
+
+def run_playbook(playbook, extra_vars=None, extra_args=()):
+    """Run a playbook on localhost with the repository's ansible.cfg; returns the CompletedProcess."""
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_FORCE_COLOR='0', ANSIBLE_FACT_CACHING='memory', ANSIBLE_LOCALHOST_WARNING='0',
+               ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
+    return subprocess.run(
+        [ansible_playbook(), '-i', 'localhost,', '-c', 'local', playbook,
+         '-e', json.dumps(dict({'ansible_python_interpreter': sys.executable}, **(extra_vars or {})))] + list(extra_args),
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+
+
+def crd_schema(kind, group):
+    """openAPIV3Schema of the storage version of an upstream CRD from ../shared/crds, made strict.
+
+    The API server rejects unknown fields only with strict field validation; the schema is
+    tightened the same way (additionalProperties false where the CRD lists properties and does
+    not preserve unknown fields), so a misspelt field fails here as it would there.
+    """
+    if not os.path.isdir(CRD_DIR):
+        raise RuntimeError('Upstream CRDs are missing at %s (the shared CRD data); restore them first.' % CRD_DIR)
+    for root, _dirs, files in os.walk(CRD_DIR):
+        for name in files:
+            if not name.endswith('.yaml'):
+                continue
+            with open(os.path.join(root, name), encoding='utf-8') as handle:
+                for doc in yaml.safe_load_all(handle):
+                    if doc and doc.get('kind') == 'CustomResourceDefinition' and \
+                            doc['spec']['names']['kind'] == kind and doc['spec']['group'] == group:
+                        version = [v for v in doc['spec']['versions'] if v.get('storage')][0]
+                        return _strict(version['schema']['openAPIV3Schema'])
+    raise RuntimeError('No CRD for %s.%s under %s' % (kind, group, CRD_DIR))
+
+
+def _strict(schema):
+    if isinstance(schema, dict):
+        schema = {key: _strict(value) for key, value in schema.items()}
+        if 'properties' in schema and 'additionalProperties' not in schema and \
+                not schema.get('x-kubernetes-preserve-unknown-fields'):
+            schema['additionalProperties'] = False
+        return schema
+    if isinstance(schema, list):
+        return [_strict(item) for item in schema]
+    return schema

@@ -1,0 +1,67 @@
+"""Bad input stops each add-on role in its input checks, before any call to the API server."""
+import os
+
+import pytest
+
+from addons_helpers import HERE, run_playbook
+
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: none, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+users: [{name: none, user: {token: not-a-token}}]
+contexts: [{name: none, context: {cluster: none, user: none}}]
+current-context: none
+"""
+TOKEN = 'cf-token-that-must-never-be-printed'
+PASSWORD = 'bootstrap-password-never-printed'
+GOOD = {
+    'platform_domain': 'imperialplugins.com',
+    'platform_acme_email': 'ops@imperialplugins.com',
+    'cert_manager_cloudflare_api_token': TOKEN,
+    'rancher_bootstrap_password': PASSWORD,
+}
+# The message a run gets when the input checks pass and the first API call fails.
+UNREACHABLE = '127.0.0.1'
+
+
+def run_role(tmp_path, role, **overrides):
+    kubeconfig = tmp_path / 'kubeconfig'
+    kubeconfig.write_text(KUBECONFIG, encoding='utf-8')
+    variables = dict(GOOD, preflight_role=role, preflight_kubeconfig=str(kubeconfig), **overrides)
+    result = run_playbook(os.path.join(HERE, 'preflight.yml'), variables)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert TOKEN not in output and PASSWORD not in output, 'a secret was printed:\n' + output
+    return output
+
+
+@pytest.mark.parametrize('role, overrides, message', [
+    ('cert_manager', {'cert_manager_cloudflare_api_token': ''}, 'cert_manager_cloudflare_api_token is empty'),
+    ('cert_manager', {'platform_domain': ''}, 'cert_manager needs cert_manager_domain'),
+    ('rancher', {'platform_engine': 'rke1'}, 'does not support RKE1'),
+    ('rancher', {'rancher_bootstrap_password': 'short'}, 'shorter than 12 characters'),
+    ('rancher', {'rancher_private_ca': True}, 'rancher_private_ca is only valid with rancher_tls_source'),
+    ('openebs', {'openebs_chart_version': '3.10.0', 'node_iscsi_enabled': False,
+                 'openebs_legacy_iscsi_hosts': ['localhost']}, 'needs iSCSI on every node'),
+    ('openebs', {'openebs_chart_version': '3.10.0', 'openebs_mayastor_enabled': True}, 'has no\nlvm, zfs or Mayastor'),
+    ('openebs', {'openebs_hostpath_enabled': False}, 'is not a class this role'),
+    ('istio', {'istio_gateway_extra_values': {'gateways': {'istio-ingressgateway': {'sds': {'enabled': True}}}}},
+     'SDS is the only mode'),
+    ('local_path_provisioner', {'local_path_provisioner_node_path_map': [{'node': 'n1', 'paths': ['relative']}]},
+     'one or more absolute directories'),
+])
+def test_bad_input_fails_before_any_api_call(tmp_path, role, overrides, message):
+    output = run_role(tmp_path, role, **overrides)
+    assert ' '.join(message.split()) in ' '.join(output.split()), output
+    assert UNREACHABLE not in output, 'the role reached for the API server before failing:\n' + output
+
+
+@pytest.mark.parametrize('role, overrides', [
+    ('rancher', {'platform_engine': 'rke1', 'rancher_chart_version': '2.11.3'}),
+    ('openebs', {'openebs_chart_version': '3.10.0', 'node_iscsi_enabled': True, 'openebs_legacy_iscsi_hosts': ['localhost']}),
+    ('cert_manager', {}),
+])
+def test_good_input_passes_the_checks(tmp_path, role, overrides):
+    """The same roles with supported input get as far as the API server (and fail there, it does not exist)."""
+    output = run_role(tmp_path, role, **overrides)
+    assert UNREACHABLE in output, output
