@@ -20,7 +20,7 @@ def _q(value):
     return json.dumps(value)
 
 
-def render(lab, nodes):
+def render(lab, nodes, public_key):
     """Inventory text for ``nodes`` of ``lab``."""
     first = nodes[0].name
     lines = [HEADER.format(name=lab.name, subnet=lab.subnet, bridge=lab.bridge_address, proxy=lab.apt_proxy_url).rstrip("\n")]
@@ -29,6 +29,8 @@ def render(lab, nodes):
               f"    lab_subnet: {_q(str(lab.subnet))}",
               f"    lab_bridge_address: {_q(lab.bridge_address)}",
               f"    lab_apt_proxy: {_q(lab.apt_proxy_url)}",
+              "    # Public half of the lab key (root logs in with it); e.g. for node_admin_authorized_keys.",
+              f"    lab_ssh_public_key: {_q(public_key)}",
               "  children:",
               "    k8s_cluster:",
               "      vars:",
@@ -47,9 +49,9 @@ def render(lab, nodes):
     return "\n".join(lines) + "\n"
 
 
-def write(path, lab, nodes):
+def write(path, lab, nodes, public_key):
     """Write the inventory atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(render(lab, nodes), encoding="utf-8")
+    temporary.write_text(render(lab, nodes, public_key), encoding="utf-8")
     os.replace(temporary, path)

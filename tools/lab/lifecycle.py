@@ -59,7 +59,7 @@ def _create(lab, count, tree, inventory_path, timings):
     step = time.monotonic()
     ready = nodes.wait_ready(lab, members, pids, BOOT_TIMEOUT)
     timings["boot"] = time.monotonic() - step
-    inventory.write(inventory_path, lab, members)
+    inventory.write(inventory_path, lab, members, public_key)
     return {"nodes": members, "ready": ready}
 
 
