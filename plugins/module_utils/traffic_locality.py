@@ -98,18 +98,18 @@ def _between(version, fallback):
         'and trafficDistribution PreferSameNode needs 1.34 (or 1.33 with the PreferSameTrafficDistribution feature '
         'gate, then set prefer_same_node_gate=true). ' % _text(version))
     if fallback == MECHANISM_NONE:
-        return Decision(MECHANISM_NONE, [warning + 'Nothing was changed (fallback=none); choose fallback=prefer_close '
-                                                  '(same zone first) or fallback=internal_traffic_policy_local '
-                                                  '(same node only) to apply an approximation.'])
+        return Decision(MECHANISM_NONE, [
+            warning + 'Nothing was changed (fallback=none); choose fallback=prefer_close (same zone first) or '
+            'fallback=internal_traffic_policy_local (same node only) to apply an approximation.'])
     if fallback == MECHANISM_PREFER_CLOSE:
         if version < PREFER_CLOSE_DEFAULT:
             raise LocalityError(
                 'fallback=prefer_close needs Kubernetes 1.31 or newer (trafficDistribution); this server is %s. '
                 'Use fallback=internal_traffic_policy_local or fallback=none.' % _text(version))
-        return Decision(MECHANISM_PREFER_CLOSE, [warning + 'Applying trafficDistribution PreferClose (same zone '
-                                                           'first, then any) as requested.'])
-    return Decision(MECHANISM_INTERNAL_LOCAL, [warning + 'Applying internalTrafficPolicy Local as requested: '
-                                               + DROP_TRAFFIC_CAVEAT + '.'])
+        return Decision(MECHANISM_PREFER_CLOSE, [
+            warning + 'Applying trafficDistribution PreferClose (same zone first, then any) as requested.'])
+    return Decision(MECHANISM_INTERNAL_LOCAL, [
+        warning + 'Applying internalTrafficPolicy Local as requested: ' + DROP_TRAFFIC_CAVEAT + '.'])
 
 
 def locality_fields(service):

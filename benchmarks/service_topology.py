@@ -1,0 +1,127 @@
+"""Benchmark: service_topology on N Services against a loop of kubernetes.core.k8s patches, on the lab.
+
+    sudo .venv/bin/python -m benchmarks.service_topology [--services 500] [--skip-loop-rerun]
+
+Starts its own API-server-only lab control plane ("bench", default Kubernetes version), so no controller,
+scheduler or fake node adds requests; creates N Services; then, each from the same starting state:
+  1. one task of baremetal.platform.service_topology (first run, then the idempotent second run),
+  2. a loop of kubernetes.core.k8s state=patched, one item per Service (first run, then the second run).
+Reports wall-clock seconds and API requests counted by kube-apiserver itself (apiserver_request_total,
+total and on the services resource) for each run, and the ratios. The control plane is removed at the end.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+
+from tools.lab.k8s import cluster  # noqa: E402 pylint: disable=wrong-import-position
+
+NAME = 'bench'
+NAMESPACE = 'bench'
+METRIC = re.compile(r'^apiserver_request_total\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$')
+
+
+def request_counts(kubectl, kubeconfig):
+    """(all requests, requests on the services resource) served so far, from kube-apiserver's own metrics."""
+    text = subprocess.run([kubectl, '--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'],
+                          capture_output=True, text=True, check=True).stdout
+    total = services = 0.0
+    for line in text.splitlines():
+        match = METRIC.match(line)
+        if match:
+            value = float(match.group('value'))
+            total += value
+            if 'resource="services"' in match.group('labels'):
+                services += value
+    return total, services
+
+
+def kubectl_apply(kubectl, kubeconfig, documents):
+    subprocess.run([kubectl, '--kubeconfig', kubeconfig, 'apply', '-f', '-'], input=json.dumps({'apiVersion': 'v1', 'kind': 'List', 'items': documents}),
+                   capture_output=True, text=True, check=True)
+
+
+def create_services(kubectl, kubeconfig, count):
+    kubectl_apply(kubectl, kubeconfig, [{'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': NAMESPACE}}])
+    kubectl_apply(kubectl, kubeconfig, [
+        {'apiVersion': 'v1', 'kind': 'Service', 'metadata': {'name': 'svc-%d' % index, 'namespace': NAMESPACE},
+         'spec': {'selector': {'app': 'svc-%d' % index}, 'ports': [{'port': 80}]}} for index in range(count)])
+
+
+def reset_services(kubectl, kubeconfig, count):
+    """Remove trafficDistribution again, so that every measured first run patches all Services."""
+    for index in range(count):
+        subprocess.run([kubectl, '--kubeconfig', kubeconfig, 'patch', 'service', '-n', NAMESPACE, 'svc-%d' % index, '--type=merge',
+                        '-p', '{"spec":{"trafficDistribution":null}}'], capture_output=True, text=True, check=True)
+
+
+def playbook(tmp_dir, name, tasks):
+    path = os.path.join(tmp_dir, name + '.json')
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}], handle)
+    return path
+
+
+def run_playbook(path, kubeconfig):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_FACT_CACHING='memory', K8S_AUTH_KUBECONFIG=kubeconfig)
+    argv = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
+            '-e', 'ansible_python_interpreter=' + sys.executable, path]
+    started = time.monotonic()
+    completed = subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - started
+    if completed.returncode != 0:
+        raise SystemExit('%s failed:\n%s%s' % (path, completed.stdout[-4000:], completed.stderr[-2000:]))
+    return seconds, completed.stdout
+
+
+def measure(label, path, kubectl, kubeconfig):
+    before = request_counts(kubectl, kubeconfig)
+    seconds, output = run_playbook(path, kubeconfig)
+    after = request_counts(kubectl, kubeconfig)
+    changed = re.search(r'changed=(\d+)', output)
+    result = {'run': label, 'seconds': round(seconds, 1), 'api_requests': int(after[0] - before[0]),
+              'service_requests': int(after[1] - before[1]), 'recap_changed': int(changed.group(1)) if changed else None}
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--services', type=int, default=500)
+    parser.add_argument('--skip-loop-rerun', action='store_true', help='do not measure the loop\'s second (no-change) run')
+    options = parser.parse_args()
+    tmp_dir = os.path.join('/tmp', 'bench-service-topology')
+    os.makedirs(tmp_dir, exist_ok=True)
+    state = cluster.up(NAME, apiserver_only=True, progress=lambda _line: None)
+    kubectl, kubeconfig = state['binaries']['kubectl'], state['kubeconfig']
+    try:
+        create_services(kubectl, kubeconfig, options.services)
+        module = playbook(tmp_dir, 'module', [{'name': 'Prefer same node for every Service of the namespace',
+                                               'baremetal.platform.service_topology': {'namespaces': [NAMESPACE]}}])
+        loop = playbook(tmp_dir, 'loop', [{
+            'name': 'Patch each Service', 'loop': '{{ range(%d) | list }}' % options.services,
+            'kubernetes.core.k8s': {'state': 'patched', 'kind': 'Service', 'namespace': NAMESPACE, 'name': 'svc-{{ item }}',
+                                    'definition': {'spec': {'trafficDistribution': 'PreferSameNode'}}}}])
+        results = [measure('service_topology first run', module, kubectl, kubeconfig),
+                   measure('service_topology second run', module, kubectl, kubeconfig)]
+        reset_services(kubectl, kubeconfig, options.services)
+        results.append(measure('kubernetes.core.k8s loop first run', loop, kubectl, kubeconfig))
+        if not options.skip_loop_rerun:
+            results.append(measure('kubernetes.core.k8s loop second run', loop, kubectl, kubeconfig))
+        first_module, first_loop = results[0], results[2]
+        summary = {'services': options.services, 'kubernetes': state['version'],
+                   'wall_clock_ratio_loop_over_module': round(first_loop['seconds'] / first_module['seconds'], 1),
+                   'api_request_ratio_loop_over_module': round(first_loop['api_requests'] / max(first_module['api_requests'], 1), 1)}
+        print(json.dumps(summary), flush=True)
+    finally:
+        cluster.down(NAME, progress=lambda _line: None)
+
+
+if __name__ == '__main__':
+    main()
