@@ -34,10 +34,17 @@ def cluster_resource(module, client):
     return None
 
 
+def plain(found):
+    """An API object as a dict, without the bulky metadata.managedFields."""
+    found = found.to_dict()
+    found.get('metadata', {}).pop('managedFields', None)
+    return found
+
+
 def get_or_none(module, api, name, namespace=None, what='object'):
-    """The object as a dict, None when it does not exist; API errors fail the module clearly."""
+    """The object as a dict (without managedFields), None when it does not exist; API errors fail clearly."""
     try:
-        return api.get(name=name, namespace=namespace).to_dict()
+        return plain(api.get(name=name, namespace=namespace))
     except NotFoundError:
         return None
     except API_ERRORS as exc:

@@ -19,7 +19,7 @@ description:
   - O(operation=list) returns the backups the operator tracks in the cluster's status (the last manual backup and
     each scheduled run) and the repositories' state. It does not exec C(pgbackrest info) in a pod.
 author:
-  - baremetal.platform maintainers
+  - baremetal.platform maintainers (@baremetal-platform)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 attributes:
@@ -154,7 +154,7 @@ from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common impo
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import name_errors
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_k8s import (
-    cluster_resource, get_or_none, wait_until,
+    cluster_resource, get_or_none, plain, wait_until,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_merge_patch import merge_patch, owned_view
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_status import backups, repositories
@@ -187,8 +187,8 @@ def request_backup(module, api, cluster):
         result['diff'] = dict(before=owned_view(cluster, desired), after=desired)
     if patch and not module.check_mode:
         try:
-            cluster = api.patch(body=patch, name=params['cluster'], namespace=params['namespace'],
-                                content_type='application/merge-patch+json').to_dict()
+            cluster = plain(api.patch(body=patch, name=params['cluster'], namespace=params['namespace'],
+                                      content_type='application/merge-patch+json'))
         except API_ERRORS as exc:
             module.fail_json(msg='Could not request the backup on PostgresCluster %s/%s: %s'
                                  % (params['namespace'], params['cluster'], api_error_message(exc)))

@@ -21,7 +21,7 @@ description:
   - Updates send a JSON merge patch of only the fields that differ, so a change of O(replicas) or
     O(sync_replication) touches only those fields; fields set by the operator or by others are left alone.
 author:
-  - baremetal.platform maintainers
+  - baremetal.platform maintainers (@baremetal-platform)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 attributes:
@@ -283,7 +283,7 @@ from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluste
     build_object, build_spec, name_errors, storage_classes, total_instances, validation_errors,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_k8s import (
-    cluster_resource, get_or_none, wait_until,
+    cluster_resource, get_or_none, plain, wait_until,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_merge_patch import (
     apply_patch, merge_patch, owned_view, prune_none,
@@ -330,7 +330,7 @@ def argument_spec():
         backups=dict(type='dict', options=dict(
             repos=dict(type='list', elements='dict', default=[], options=repo),
             global_options=dict(type='dict', default={}),
-            configuration_secret=dict(type='str'),
+            configuration_secret=dict(type='str', no_log=False),  # a Secret's name, not a secret
         )),
         wait=dict(type='bool', default=False),
         wait_timeout=dict(type='int', default=600),
@@ -356,7 +356,7 @@ def write(module, api, current, desired):
         if module.check_mode:
             return True, {}, body
         try:
-            return True, {}, api.create(body=body, namespace=params['namespace']).to_dict()
+            return True, {}, plain(api.create(body=body, namespace=params['namespace']))
         except API_ERRORS as exc:
             module.fail_json(msg='The API server refused the new PostgresCluster %s/%s: %s'
                                  % (params['namespace'], params['name'], api_error_message(exc)))
@@ -369,7 +369,7 @@ def write(module, api, current, desired):
     except API_ERRORS as exc:
         module.fail_json(msg='The API server refused the change to PostgresCluster %s/%s: %s'
                              % (params['namespace'], params['name'], api_error_message(exc)), patch=patch)
-    return True, patch, after.to_dict()
+    return True, patch, plain(after)
 
 
 def wait_ready(module, api, result):

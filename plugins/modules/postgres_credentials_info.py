@@ -19,7 +19,7 @@ description:
     then hidden from the output (as with C(no_log)) by the module's action plugin, at every verbosity; the registered
     variable still holds it.
 author:
-  - baremetal.platform maintainers
+  - baremetal.platform maintainers (@baremetal-platform)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 attributes:
