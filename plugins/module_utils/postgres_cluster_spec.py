@@ -243,9 +243,11 @@ def _repo(repo):
 def _backups(params):
     backups = params.get('backups') or {}
     secret = backups.get('configuration_secret')
+    # pgBackRest settings are strings in the CRD; YAML users often write retention counts as numbers.
+    settings = dict((key, str(value)) for key, value in (backups.get('global_options') or {}).items())
     return {'pgbackrest': {
         'repos': [_repo(repo) for repo in backup_repos(params)],
-        'global': dict(backups['global_options']) if backups.get('global_options') else None,
+        'global': settings or None,
         'configuration': [{'secret': {'name': secret}}] if secret else None,
     }}
 

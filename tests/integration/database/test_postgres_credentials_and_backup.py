@@ -20,11 +20,10 @@ def operator_secret(lab, namespace, password):
     data = {"user": "shop", "password": password, "dbname": "shop", "host": host, "port": "5432",
             "uri": "postgresql://shop:%s@%s:5432/shop" % (password, host), "pgbouncer-host": bouncer,
             "pgbouncer-port": "5432", "pgbouncer-uri": "postgresql://shop:%s@%s:5432/shop" % (password, bouncer)}
-    lab.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {
-        "name": "marketplace-pguser-shop", "namespace": namespace,
-        "labels": {"postgres-operator.crunchydata.com/cluster": "marketplace",
-                   "postgres-operator.crunchydata.com/pguser": "shop"}},
-        "data": {key: base64.b64encode(value.encode()).decode() for key, value in data.items()}})
+    labels = {"postgres-operator.crunchydata.com/cluster": "marketplace", "postgres-operator.crunchydata.com/pguser": "shop"}
+    lab.apply({"apiVersion": "v1", "kind": "Secret",
+               "metadata": {"name": "marketplace-pguser-shop", "namespace": namespace, "labels": labels},
+               "data": {key: base64.b64encode(value.encode()).decode() for key, value in data.items()}})
 
 
 def test_missing_secret_is_a_clear_error(database_lab, namespace):

@@ -92,7 +92,7 @@ def test_default_backup_repository_follows_the_data_volume():
 def test_s3_repository_with_schedules_retention_and_credentials_secret():
     backups = {"repos": [{"name": "repo2", "volume": None, "s3": {"bucket": "b", "endpoint": "s3.example", "region": "eu"},
                           "schedules": {"full": "0 1 * * 0", "differential": None, "incremental": "0 1 * * 1-6"}}],
-               "global_options": {"repo2-retention-full": "4"}, "configuration_secret": "pgbackrest-s3"}
+               "global_options": {"repo2-retention-full": 4}, "configuration_secret": "pgbackrest-s3"}
     pgbackrest = spec_builder.build_spec(options(backups=backups))["backups"]["pgbackrest"]
     assert pgbackrest["repos"] == [{"name": "repo2", "s3": {"bucket": "b", "endpoint": "s3.example", "region": "eu"},
                                     "schedules": {"full": "0 1 * * 0", "incremental": "0 1 * * 1-6"}}]
