@@ -1,0 +1,97 @@
+"""Benchmark: the nodes phase (role baremetal.platform.node) on 1, 3 and 10 lab hosts.
+
+    sudo .venv/bin/python -m benchmarks.nodes [--sizes 1 3 10] [--engine rke2] [--iscsi]
+
+For each size: boots a fresh lab ("nbench", 10.213.50.0/24) with that many real systemd
+hosts, times the first converge of playbooks/nodes.yml and the idempotent re-run
+(which must report changed=0), then takes the lab down. Prints a Markdown table and
+the figures as JSON. Wall-clock seconds depend on the machine's load: note it with
+the figures (the script prints the load average at the start and end of each run).
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NAME = 'nbench'
+SUBNET = '10.213.50.0/24'
+PLAYBOOK = os.path.join(REPO_ROOT, 'playbooks', 'nodes.yml')
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+RECAP = re.compile(r'^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.MULTILINE)
+
+
+def lab(*arguments):
+    """Run ./lab ARGUMENTS; raise with its output when it fails."""
+    result = subprocess.run([sys.executable, os.path.join(REPO_ROOT, 'lab'), *arguments],
+                            capture_output=True, text=True, check=False, cwd=REPO_ROOT)
+    if result.returncode != 0:
+        raise RuntimeError(f"./lab {' '.join(arguments)} failed: {result.stderr.strip() or result.stdout.strip()}")
+    return result.stdout
+
+
+def converge(inventory, vars_file, extra):
+    """Run the nodes phase once; return (seconds, {host: changed}); raise when a host fails."""
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_CACHE_PLUGIN='memory',
+               ANSIBLE_NOCOLOR='1')
+    started = time.monotonic()
+    result = subprocess.run([ANSIBLE_PLAYBOOK, '-i', inventory, PLAYBOOK, '-e', f'@{vars_file}', *extra],
+                            capture_output=True, text=True, check=False, cwd=REPO_ROOT, env=env)
+    seconds = time.monotonic() - started
+    recap = {host: (int(changed), int(unreachable) + int(failed)) for host, changed, unreachable, failed in RECAP.findall(result.stdout)}
+    if result.returncode != 0 or not recap or any(bad for _, bad in recap.values()):
+        raise RuntimeError(f'nodes phase failed (rc={result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}')
+    return seconds, {host: changed for host, (changed, _) in recap.items()}
+
+
+def measure(size, workdir, extra):
+    """Boot ``size`` hosts, time first converge and re-run, take the lab down."""
+    inventory = os.path.join(workdir, f'hosts-{size}.yml')
+    key = os.path.join(workdir, 'admin_ed25519')
+    vars_file = os.path.join(workdir, 'vars.yml')
+    if not os.path.exists(key):
+        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'bench-admin', '-f', key], check=True)
+        with open(key + '.pub', encoding='utf-8') as public, open(vars_file, 'w', encoding='utf-8') as handle:
+            handle.write(f'node_admin_authorized_keys:\n  - "{public.read().strip()}"\nnode_admin_private_key_file: "{key}"\n')
+    lab('up', '--name', NAME, '--subnet', SUBNET, '--nodes', str(size), '--inventory', inventory)
+    try:
+        load_before = os.getloadavg()[0]
+        first, first_changed = converge(inventory, vars_file, extra)
+        again, again_changed = converge(inventory, vars_file, extra)
+        load_after = os.getloadavg()[0]
+    finally:
+        lab('down', '--name', NAME)
+    return {'nodes': size, 'first_converge_s': round(first, 1), 'rerun_s': round(again, 1),
+            'first_changed_per_host': max(first_changed.values()), 'rerun_changed_total': sum(again_changed.values()),
+            'load_average_start': round(load_before, 1), 'load_average_end': round(load_after, 1)}
+
+
+def main():
+    """Parse the options, run every size, print the table and JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--sizes', type=int, nargs='+', default=[1, 3, 10])
+    parser.add_argument('--engine', default='rke2', choices=['rke1', 'rke2', 'external'])
+    parser.add_argument('--iscsi', action='store_true', help='also install open-iscsi (node_iscsi_enabled=true)')
+    options = parser.parse_args()
+    extra = ['-e', f'node_engine={options.engine}', '-e', f'node_iscsi_enabled={str(options.iscsi).lower()}']
+    rows = []
+    with tempfile.TemporaryDirectory(prefix='nodes-bench-') as workdir:
+        for size in options.sizes:
+            rows.append(measure(size, workdir, extra))
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    print(f'engine={options.engine} iscsi={options.iscsi} cpus={os.cpu_count()}')
+    print('| nodes | first converge (s) | idempotent re-run (s) | re-run changed | load avg start/end |')
+    print('|---|---|---|---|---|')
+    for row in rows:
+        print(f"| {row['nodes']} | {row['first_converge_s']} | {row['rerun_s']} | {row['rerun_changed_total']} | "
+              f"{row['load_average_start']}/{row['load_average_end']} |")
+    print(json.dumps(rows))
+    return 0 if all(row['rerun_changed_total'] == 0 for row in rows) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
