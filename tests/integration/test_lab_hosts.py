@@ -38,10 +38,10 @@ def lab_fixture(lab_hosts):
 def leftovers(name):
     """Everything of lab ``name`` still on the host, found independently of ./lab's own code."""
     prefix = f"bml-{name}-"
-    namespaces = [line.split()[0] for line in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
-                                                               check=True).stdout.splitlines() if line.startswith(prefix)]
-    links = [link["ifname"] for link in json.loads(subprocess.run(["ip", "-json", "link", "show"], capture_output=True,
-                                                                  text=True, check=True).stdout) if link["ifname"].startswith(prefix)]
+    netns_list = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+    namespaces = [line.split()[0] for line in netns_list.splitlines() if line.startswith(prefix)]
+    link_list = json.loads(subprocess.run(["ip", "-json", "link", "show"], capture_output=True, text=True, check=True).stdout)
+    links = [link["ifname"] for link in link_list if link["ifname"].startswith(prefix)]
     base = str(state_dir(name))
     with open("/proc/self/mountinfo", encoding="utf-8") as mountinfo:
         mounts = [line.split()[4] for line in mountinfo if line.split()[4].startswith(base)]
@@ -186,6 +186,9 @@ def test_bad_input_fails_with_one_line(arguments, expected):
 
 def test_missing_programs_fail_with_what_to_install(tmp_path):
     require_lab_prerequisites()
+    # A PATH with only what the ./lab wrapper itself needs: the lab's tools are "not installed".
+    for program in ("bash", "env", "dirname", "readlink"):
+        (tmp_path / program).symlink_to(shutil.which(program))
     result = lab_command("up", "--name", "ibad", "--subnet", "10.213.42.0/24", env=dict(os.environ, PATH=str(tmp_path)))
     assert_one_line_error(result, "systemd-nspawn.*scripts/setup")
     assert_nothing_left("ibad")
@@ -196,9 +199,9 @@ def test_not_root_fails_with_one_line():
     # The system Python: nobody can execute it (a venv under /root may not be reachable).
     python = shutil.which("python3", path="/usr/bin:/bin")
     assert python, "the not-root test needs /usr/bin/python3 (apt-get install python3)"
-    as_nobody = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", python, str(LAB),
+    as_nobody = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", str(LAB),
                                 "up", "--name", "ibad", "--subnet", "10.213.42.0/24"],
-                               capture_output=True, text=True, check=False, timeout=60)
+                               capture_output=True, text=True, check=False, timeout=60, env=dict(os.environ, PYTHON=python))
     assert_one_line_error(as_nobody, "needs root")
     assert_nothing_left("ibad")
 

@@ -136,3 +136,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("lab: interrupted", file=sys.stderr)
         return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -22,9 +22,9 @@ def require_root():
         raise LabError("the lab needs root (namespaces, links, mounts): run it with sudo, e.g. sudo ./lab up")
 
 
-def require_programs(programs=REQUIRED_PROGRAMS):
+def require_programs():
     """Fail naming the packages to install when a program is missing."""
-    missing = {name: package for name, package in programs.items() if shutil.which(name) is None}
+    missing = {name: package for name, package in REQUIRED_PROGRAMS.items() if shutil.which(name) is None}
     if missing:
         packages = " ".join(sorted(set(missing.values())))
         raise LabError(f"{', '.join(sorted(missing))} not found: run scripts/setup as root or apt-get install {packages}")
