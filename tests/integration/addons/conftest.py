@@ -61,7 +61,7 @@ class AddonsRunner:
         })
         return variables
 
-    def run(self, addons, extra_vars=None):
+    def run(self, addons, extra_vars=None, check_mode=False):
         """Run playbooks/addons.yml with the example inventory; ``addons`` are the switches turned on."""
         variables = self.base_vars()
         variables.update({'platform_addons_' + name: True for name in addons})
@@ -71,7 +71,7 @@ class AddonsRunner:
         playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
         completed = subprocess.run(
             [playbook, '-i', os.path.join(REPO_ROOT, 'inventories', 'prod'), os.path.join(REPO_ROOT, 'playbooks', 'addons.yml'),
-             '-e', json.dumps(variables)],
+             '-e', json.dumps(variables)] + (['--check', '--diff'] if check_mode else []),
             cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
         )
         run = PlaybookRun(completed)

@@ -24,3 +24,11 @@ def test_rancher_2_12_on_rke1_fails_before_any_write(addons):
     assert run.returncode != 0
     assert 'does not support RKE1' in run.output and 'pin rancher_chart_version to a 2.11.x release' in ' '.join(run.output.split()), run.output
     assert not addons.namespace_exists('cattle-system-rke1')
+
+
+def test_check_mode_writes_nothing(addons):
+    run = addons.run(['rancher'], {'rancher_namespace': 'cattle-system-check'}, check_mode=True)
+
+    assert run.returncode == 0, run.output
+    assert run.changed > 0, 'check mode must report what it would change:\n' + run.output
+    assert not addons.namespace_exists('cattle-system-check')
