@@ -31,7 +31,7 @@ CASES = [
 
 def golden(name):
     with open(os.path.join(HERE, 'golden', name), encoding='utf-8') as handle:
-        return handle.read().replace('@SSH_KEY@', SSH_KEY)
+        return handle.read().replace('__SSH_KEY__', SSH_KEY)
 
 
 @pytest.mark.parametrize('inventory, settings, golden_name', CASES)

@@ -1,0 +1,68 @@
+"""The cluster phase with platform_engine external: an existing cluster given by its kubeconfig.
+
+The lab's real control plane stands in for the existing cluster; the failure
+cases need no lab (a missing file, a closed port on 127.0.0.1).
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def run_cluster_phase(tmp_path, kubeconfig, env=None):
+    """ansible-playbook playbooks/cluster.yml with an inventory that has no nodes; returns (code, output)."""
+    inventory = tmp_path / 'hosts.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'children': {'k8s_cluster': {'hosts': {}}}}}), encoding='utf-8')
+    settings = {'platform_engine': 'external', 'platform_kubeconfig': str(kubeconfig)}
+    venv_bin = os.path.dirname(sys.executable)
+    environment = dict(env or os.environ, ANSIBLE_CONFIG=str(REPOSITORY / 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
+                       ANSIBLE_FACT_CACHING='memory')
+    # The phase must use the kubeconfig it is given, not one from the environment.
+    for name in ('KUBECONFIG', 'K8S_AUTH_KUBECONFIG'):
+        environment.pop(name, None)
+    result = subprocess.run(
+        [os.path.join(venv_bin, 'ansible-playbook'), '-i', str(inventory), str(REPOSITORY / 'playbooks' / 'cluster.yml'),
+         '-e', json.dumps(settings)],
+        cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=600, check=False)
+    return result.returncode, result.stdout + result.stderr
+
+
+def closed_local_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def test_missing_kubeconfig_is_reported(tmp_path):
+    code, output = run_cluster_phase(tmp_path, tmp_path / 'no-such-kubeconfig')
+    assert code != 0, output
+    assert 'platform_engine is external but there is no kubeconfig at' in output
+
+
+def test_unreachable_api_server_is_reported(tmp_path):
+    kubeconfig = tmp_path / 'kubeconfig'
+    kubeconfig.write_text(yaml.safe_dump({
+        'apiVersion': 'v1', 'kind': 'Config', 'current-context': 'gone',
+        'clusters': [{'name': 'gone', 'cluster': {'server': f'https://127.0.0.1:{closed_local_port()}', 'insecure-skip-tls-verify': True}}],
+        'contexts': [{'name': 'gone', 'context': {'cluster': 'gone', 'user': 'nobody'}}],
+        'users': [{'name': 'nobody', 'user': {'token': 'not-a-token'}}],
+    }), encoding='utf-8')
+    code, output = run_cluster_phase(tmp_path, kubeconfig)
+    assert code != 0, output
+    assert 'does not answer' in output
+
+
+@pytest.mark.lab
+@pytest.mark.k8s
+def test_reachable_external_cluster_passes(tmp_path, lab_k8s):
+    code, output = run_cluster_phase(tmp_path, lab_k8s.kubeconfig)
+    assert code == 0, output
+    assert 'The external cluster answers: Kubernetes ' + lab_k8s.version in output
