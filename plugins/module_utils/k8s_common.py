@@ -53,9 +53,11 @@ try:
     from kubernetes.client import VersionApi
     from kubernetes.client.exceptions import ApiException
     from kubernetes.dynamic.exceptions import DynamicApiError
+    from urllib3.exceptions import HTTPError as TransportError
     HAS_KUBERNETES = True
     KUBERNETES_IMPORT_ERROR = None
-    API_ERRORS = (ApiException, DynamicApiError)
+    # What an API call can raise: the server's refusal, or no answer at all (connection refused, TLS, timeout).
+    API_ERRORS = (ApiException, DynamicApiError, TransportError)
 except ImportError:  # pragma: no cover - reported through missing_required_lib
     HAS_KUBERNETES = False
     KUBERNETES_IMPORT_ERROR = traceback.format_exc()
@@ -108,7 +110,8 @@ def connect(module):
         module.fail_json(
             msg='Could not configure the Kubernetes client: %s. Give kubeconfig (or host and api_key), '
                 'or set K8S_AUTH_KUBECONFIG.' % exc)
-    except Exception as exc:  # pylint: disable=broad-except - kubernetes.config raises many types
+    # kubernetes.config and urllib3 raise many unrelated types; the message is what the user needs.
+    except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg='Could not reach the Kubernetes API: %s; check kubeconfig/host and that the API '
                              'server is up.' % exc)
     return None

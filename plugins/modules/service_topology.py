@@ -11,9 +11,11 @@ DOCUMENTATION = r'''
 module: service_topology
 short_description: Route Service traffic to an endpoint on the same node first, then to any
 version_added: "0.1.0"
-author: baremetal.platform maintainers
+author:
+  - baremetal.platform maintainers (@baremetal-platform)
 description:
-  - Makes the Services chosen by namespace and label selector, minus named exclusions, prefer an
+  - >-
+    Makes the Services chosen by namespace and label selector, minus named exclusions, prefer an
     endpoint on the client's own node and fall back to any endpoint (the 2020 setup's
     C(topologyKeys: ["kubernetes.io/hostname", "*"])).
   - The field depends on the API server's version, read from C(/version) on every run.
@@ -78,6 +80,7 @@ attributes:
     support: full
     description: Shows the locality fields of each changed Service before and after.
   action_group:
+    description: Use C(group/baremetal.platform.k8s) in C(module_defaults) to set the auth options once.
     support: full
     membership:
       - baremetal.platform.k8s
