@@ -149,7 +149,7 @@ def main():
         cluster=dict(type='str', required=True),
         namespace=dict(type='str', required=True),
         user=dict(type='str'),
-        include_password=dict(type='bool', default=False),
+        include_password=dict(type='bool', default=False, no_log=False),  # a switch, not a secret
         wait=dict(type='bool', default=False),
         wait_timeout=dict(type='int', default=300),
     )

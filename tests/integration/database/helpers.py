@@ -25,7 +25,8 @@ def run_playbook(lab, playbook, *arguments, extra_vars=None, inventory="localhos
     """ansible-playbook against the lab; returns the finished process (stdout holds the whole run)."""
     env = dict(lab.env, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
                ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False")
-    argv = [ANSIBLE_PLAYBOOK, "-i", inventory, "-c", "local", str(playbook), *arguments]
+    # The venv's Python has the kubernetes client the modules need.
+    argv = [ANSIBLE_PLAYBOOK, "-i", inventory, "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable, str(playbook), *arguments]
     if extra_vars is not None:
         argv += ["-e", json.dumps(extra_vars)]
     return subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, timeout=600, check=False)

@@ -69,3 +69,26 @@ def test_backup_bad_type_and_name(tmp_path):
     assert "value of type must be one of" in run_module(tmp_path, "postgres_backup", cluster="shop", namespace="ns",
                                                         type="weekly")["msg"]
     assert run_module(tmp_path, "postgres_backup", cluster="-x", namespace="ns")["msg"].startswith("cluster '-x'")
+
+
+def test_include_password_censors_the_task_output(tmp_path):
+    """The action plugin hides the whole result when the password is asked for (here the API is unreachable)."""
+    playbook = tmp_path / "censor.yml"
+    playbook.write_text(
+        "- hosts: localhost\n"
+        "  gather_facts: false\n"
+        "  module_defaults:\n"
+        "    group/baremetal.platform.k8s: {host: 'https://127.0.0.1:9', api_key: unused, validate_certs: false}\n"
+        "  tasks:\n"
+        "    - baremetal.platform.postgres_credentials_info: {cluster: shop, namespace: ns, include_password: true}\n"
+        "      ignore_errors: true\n"
+        "    - baremetal.platform.postgres_credentials_info: {cluster: shop, namespace: ns}\n"
+        "      ignore_errors: true\n")
+    env = dict((key, value) for key, value in os.environ.items() if not key.startswith("K8S_AUTH_"))
+    env.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run([os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", "localhost,", "-c", "local", "-v", "-e", "ansible_python_interpreter=" + sys.executable,
+                           str(playbook)], capture_output=True, text=True, env=env, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("censored: 'the output has been hidden") == 1, proc.stdout
+    assert "did not set no_log" not in proc.stderr
+    assert "Could not" in proc.stdout, "the task without include_password should show its error"
