@@ -266,6 +266,8 @@ def validate(module):
     for name in params["files"]:
         if not name or "/" in name or name.startswith(".") or name == archive.MANIFEST:
             fail(module, "files entry %r must be a plain file name inside src_dir (no '/', not hidden, not %s)" % (name, archive.MANIFEST))
+    if not params["files"]:
+        fail(module, "files is empty; list the state files to back up (names inside src_dir)")
     if len(set(params["files"])) != len(params["files"]):
         fail(module, "files lists a name twice: %s" % params["files"])
     if params["s3_bucket"] and not HAS_BOTO3:
@@ -401,6 +403,8 @@ def sync_s3(module, backups, result):
         removals = remote[:-params["keep"]] if len(remote) > params["keep"] else []
         result["s3_uploaded"] = [entry["name"] for entry in uploads]
         result["s3_removed"] = removals
+        if uploads or removals:
+            result["changed"] = True
         if module.check_mode:
             return
         for entry in uploads:
@@ -412,8 +416,6 @@ def sync_s3(module, backups, result):
     except S3_ERRORS as exc:
         fail(module, "S3 upload to bucket %s failed: %s. The local backup in %s is complete; check s3_endpoint_url, "
                      "the credentials and the bucket" % (params["s3_bucket"], exc, params["dest"]), **result)
-    if uploads or removals:
-        result["changed"] = True
 
 
 def run_present(module, result):
