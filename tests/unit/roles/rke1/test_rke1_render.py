@@ -24,8 +24,8 @@ HA_SETTINGS = {
                                   'services': {'kubelet': {'extra_args': {'max-pods': '150'}}}},
 }
 CASES = [
-    ('seed.yml', SEED_SETTINGS, 'seed_3node.yml'),
-    ('ha.yml', HA_SETTINGS, 'ha_4node_s3.yml'),
+    ('seed.yml', SEED_SETTINGS, 'seed_3node.cluster.yml.golden'),
+    ('ha.yml', HA_SETTINGS, 'ha_4node_s3.cluster.yml.golden'),
 ]
 
 
