@@ -136,7 +136,7 @@ def test_waits_for_a_ready_webhook_endpoint_then_applies(addons, metallb_control
     run = addons.run(['metallb'], metallb_vars(metallb_namespace=scratch_namespace,
                                                metallb_chart_values={'fixture': {'webhook': {'enabled': True, 'ready': True}}}))
     assert run.returncode == 0, run.output
-    assert 'Wait for the webhook service to have a ready endpoint' in run.output
+    assert "Poll the webhook service's EndpointSlices" in run.output
     assert 'No Service' not in run.output
     assert _exists(addons.lab, 'ipaddresspool', '-n', scratch_namespace, 'st-pool')
 
