@@ -23,24 +23,23 @@ description:
     decrypted and compared with the sources before its sidecar is written; only then are old backups rotated.
   - I(state=restored) restores the newest valid (or a named) backup into I(src_dir) after checking
     its sha256, its vault HMAC and every file's sha256 in the archive manifest. A tampered archive is refused.
-  - I(state=list) lists the backups with dates, sizes, sha256 and whether each still matches its sidecar.
-  - Run it where the files are; for RKE that is the controller (C(delegate_to: localhost)).
+  - M(baremetal.platform.rkestate_backup_info) lists the backups with dates, sizes and sha256.
+  - "Run it where the files are; for RKE that is the controller (C(delegate_to: localhost))."
 author:
-  - baremetal.platform contributors
+  - baremetal.platform maintainers (@baremetal-platform)
 options:
   state:
     description:
       - C(present) takes a backup when the files differ from the newest valid backup, then keeps the newest I(keep).
       - C(restored) writes the files of the newest valid backup (or I(backup_name)) into I(src_dir).
-      - C(list) only reports the backups.
     type: str
-    choices: [present, restored, list]
+    choices: [present, restored]
     default: present
   src_dir:
+    required: true
     description:
       - Directory that holds the state files. Read for I(state=present), written for I(state=restored)
         (created with mode 0700 when missing).
-      - Required unless I(state=list).
     type: path
   files:
     description:
@@ -60,10 +59,10 @@ options:
     type: str
     default: cluster
   passphrase:
+    required: true
     description:
       - Vault passphrase that encrypts the archive. Take it from a vault variable. Never logged.
       - Must not start or end with white space, because ansible-vault strips it from password files.
-      - Required unless I(state=list).
     type: str
   keep:
     description:
@@ -161,24 +160,17 @@ EXAMPLES = r"""
     passphrase: "{{ vault_rkestate_backup_passphrase }}"
   delegate_to: localhost
 
-- name: List the backups
-  baremetal.platform.rkestate_backup:
-    state: list
-    dest: "{{ rke1_backup_dir }}"
-    cluster_name: prod
-  delegate_to: localhost
-  register: rkestate_backups
 """
 
 RETURN = r"""
 backup:
   description: Path of the backup written (present), the newest valid one when nothing changed, or the one restored.
-  returned: when a backup exists or would be written
+  returned: success
   type: str
   sample: /srv/backups/prod-20261123T231500Z.tar.gz.vault
 sha256:
-  description: sha256 of the encrypted archive in I(backup) (what its sidecar records). Unknown in check mode for a new backup.
-  returned: when a backup exists or was written
+  description: sha256 of the encrypted archive in I(backup) (what its sidecar records). Null in check mode for a new backup.
+  returned: success
   type: str
   sample: 3f4a1c0d9e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a10
 backups:
@@ -255,11 +247,8 @@ def validate(module):
         fail(module, "cluster_name %r is not usable in a file name; use letters, digits, '.', '_' and '-'" % params["cluster_name"])
     if params["keep"] < 1:
         fail(module, "keep must be 1 or more (it is %d): the newest backup is never deleted" % params["keep"])
-    if params["state"] == "list":
-        return
-    for required in ("src_dir", "passphrase"):
-        if not params[required]:
-            fail(module, "%s is required with state=%s" % (required, params["state"]))
+    if not params["passphrase"]:
+        fail(module, "passphrase is empty; set it from a vault variable (vault_rkestate_backup_passphrase)")
     if params["passphrase"] != params["passphrase"].strip():
         fail(module, "passphrase starts or ends with white space; ansible-vault strips it from password files, "
                      "so the archive could not be opened there. Remove the white space from the vault variable")
@@ -472,12 +461,13 @@ def run_restored(module, result):
     if params["backup_name"]:
         chosen = [entry for entry in backups if entry["name"] == params["backup_name"]]
         if not chosen:
-            fail(module, "No backup named %s in %s; state=list shows the available ones" % (params["backup_name"], params["dest"]))
+            fail(module, "No backup named %s in %s; baremetal.platform.rkestate_backup_info lists the available ones" % (params["backup_name"], params["dest"]))
         entry = chosen[0]
     else:
         valid = [item for item in backups if item["valid"]]
         if not valid:
-            fail(module, "No valid backup of %s in %s to restore; state=list shows what is there" % (params["cluster_name"], params["dest"]))
+            fail(module, "No valid backup of %s in %s to restore; baremetal.platform.rkestate_backup_info lists what is there"
+                 % (params["cluster_name"], params["dest"]))
         entry = valid[-1]
         if entry is not backups[-1]:
             module.warn("Newer backups than %s do not match their sha256 and were skipped." % entry["name"])
@@ -505,23 +495,15 @@ def run_restored(module, result):
         }
 
 
-def run_list(module, result):
-    params = module.params
-    result["backups"] = catalog.list_backups(params["dest"], params["cluster_name"])
-    valid = [entry for entry in result["backups"] if entry["valid"]]
-    if valid:
-        result.update(backup=valid[-1]["path"], sha256=valid[-1]["sha256"])
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            state=dict(type="str", choices=["present", "restored", "list"], default="present"),
-            src_dir=dict(type="path"),
+            state=dict(type="str", choices=["present", "restored"], default="present"),
+            src_dir=dict(type="path", required=True),
             files=dict(type="list", elements="str", default=["cluster.yml", "cluster.rkestate", "kube_config_cluster.yml"]),
             dest=dict(type="path", required=True),
             cluster_name=dict(type="str", default="cluster"),
-            passphrase=dict(type="str", no_log=True),
+            passphrase=dict(type="str", no_log=True, required=True),
             keep=dict(type="int", default=10),
             backup_name=dict(type="str"),
             force=dict(type="bool", default=False),
@@ -539,7 +521,7 @@ def main():
         module.fail_json(msg=missing_required_lib("cryptography"), exception=str(vault.CRYPTOGRAPHY_IMPORT_ERROR))
     validate(module)
     result = {"changed": False, "removed": []}
-    runners = {"present": run_present, "restored": run_restored, "list": run_list}
+    runners = {"present": run_present, "restored": run_restored}
     try:
         runners[module.params["state"]](module, result)
     except (IOError, OSError) as exc:

@@ -51,7 +51,8 @@ def fixture_runs(tmp_path_factory):
         assert code == 0, output
         outputs.append(output)
     code, output = run_playbook(tmp_path, [backup_task(src, dest, state="restored", src_dir=str(restored)),
-                                           backup_task(src, dest, state="list"),
+                                           {"name": "list", "baremetal.platform.rkestate_backup_info": {"dest": str(dest), "cluster_name": "it"},
+                                            "register": "result"},
                                            {"name": "show", "ansible.builtin.debug": {"var": "result"}}])
     assert code == 0, output
     outputs.append(output)

@@ -16,17 +16,18 @@ from ansible_collections.baremetal.platform.plugins.module_utils import vault_fo
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 MODULE = os.path.join(REPO, "plugins", "modules", "rkestate_backup.py")
+INFO_MODULE = os.path.join(REPO, "plugins", "modules", "rkestate_backup_info.py")
 COLLECTIONS = os.path.join(REPO, ".ansible", "collections")
 PASSPHRASE = "correct-horse-battery-staple-42"
 
 
-def run_module(tmp_path, check=False, diff=False, **args):
+def run_module(tmp_path, check=False, diff=False, module=MODULE, **args):
     """Run the module like Ansible does and return its JSON result."""
     payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
     args_file = tmp_path / "args.json"
     args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": payload}))
     env = dict(os.environ, PYTHONPATH=COLLECTIONS)
-    proc = subprocess.run([sys.executable, MODULE, str(args_file)], capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run([sys.executable, module, str(args_file)], capture_output=True, text=True, env=env, check=False)
     assert proc.stdout, "module printed nothing; stderr: %s" % proc.stderr
     result = json.loads(proc.stdout)
     assert PASSPHRASE not in proc.stdout + proc.stderr
@@ -172,8 +173,9 @@ def test_retention_keeps_exactly_n(tmp_path, cluster):
     assert kept == names[-2:]
     assert sorted(os.listdir(cluster["dest"])) == sorted(kept + [name + ".sha256" for name in kept])
     assert result["removed"] == [names[1]]
-    listing = run_module(tmp_path, state="list", dest=cluster["dest"], cluster_name="lab")
+    listing = run_module(tmp_path, module=INFO_MODULE, dest=cluster["dest"], cluster_name="lab")
     assert [entry["name"] for entry in listing["backups"]] == names[-2:]
+    assert listing["changed"] is False and listing["newest"] == os.path.join(cluster["dest"], names[-1])
     assert all(entry["valid"] and len(entry["sha256"]) == 64 and entry["date"].endswith("Z") for entry in listing["backups"])
 
 
