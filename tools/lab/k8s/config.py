@@ -11,7 +11,7 @@ def free_ports(count):
     """``count`` distinct TCP ports free on 127.0.0.1 right now (the kernel picks them)."""
     sockets = []
     try:
-        for _ in range(count):
+        for _attempt in range(count):
             handle = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             handle.bind(("127.0.0.1", 0))
             sockets.append(handle)
@@ -31,8 +31,7 @@ def write_kubeconfig(path, name, port, pki_dir, client):
     document = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": name, "cluster": {"server": f"https://127.0.0.1:{port}",
-                                                 "certificate-authority-data": _data(pki_dir / "ca.crt")}}],
+        "clusters": [{"name": name, "cluster": {"server": f"https://127.0.0.1:{port}", "certificate-authority-data": _data(pki_dir / "ca.crt")}}],
         "users": [{"name": user, "user": {"client-certificate-data": _data(pki_dir / f"{client}.crt"),
                                           "client-key-data": _data(pki_dir / f"{client}.key")}}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": user}}],
