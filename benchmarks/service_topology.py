@@ -1,9 +1,10 @@
 """Benchmark: service_topology on N Services against a loop of kubernetes.core.k8s patches, on the lab.
 
-    sudo .venv/bin/python -m benchmarks.service_topology [--services 500] [--skip-loop-rerun]
+    sudo .venv/bin/python -m benchmarks.service_topology [--services 500] [--skip-loop-rerun] [--kubeconfig FILE]
 
 Starts its own API-server-only lab control plane ("bench", default Kubernetes version), so no controller,
-scheduler or fake node adds requests; creates N Services; then, each from the same starting state:
+scheduler or fake node adds requests (or uses --kubeconfig's cluster as it is); creates N Services in the
+namespace "bench"; then, each from the same starting state:
   1. one task of baremetal.platform.service_topology (first run, then the idempotent second run),
   2. a loop of kubernetes.core.k8s state=patched, one item per Service (first run, then the second run).
 Reports wall-clock seconds and API requests counted by kube-apiserver itself (apiserver_request_total,
@@ -20,6 +21,9 @@ import time
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
+from kubernetes import config as kube_config  # noqa: E402 pylint: disable=wrong-import-position
+from kubernetes.client import CoreV1Api, VersionApi  # noqa: E402 pylint: disable=wrong-import-position
+
 from tools.lab.k8s import cluster  # noqa: E402 pylint: disable=wrong-import-position
 
 NAME = 'bench'
@@ -27,12 +31,15 @@ NAMESPACE = 'bench'
 METRIC = re.compile(r'^apiserver_request_total\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$')
 
 
-def request_counts(kubectl, kubeconfig):
+def request_counts(api_client):
     """(all requests, requests on the services resource) served so far, from kube-apiserver's own metrics."""
-    text = subprocess.run([kubectl, '--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'],
-                          capture_output=True, text=True, check=True).stdout
+    configuration = api_client.configuration
+    headers = {}
+    if configuration.api_key.get('authorization'):
+        headers['Authorization'] = configuration.api_key['authorization']
+    response = api_client.rest_client.pool_manager.request('GET', configuration.host + '/metrics', headers=headers)
     total = services = 0.0
-    for line in text.splitlines():
+    for line in response.data.decode().splitlines():
         match = METRIC.match(line)
         if match:
             value = float(match.group('value'))
@@ -42,23 +49,18 @@ def request_counts(kubectl, kubeconfig):
     return total, services
 
 
-def kubectl_apply(kubectl, kubeconfig, documents):
-    subprocess.run([kubectl, '--kubeconfig', kubeconfig, 'apply', '-f', '-'], input=json.dumps({'apiVersion': 'v1', 'kind': 'List', 'items': documents}),
-                   capture_output=True, text=True, check=True)
+def create_services(core, count):
+    core.create_namespace({'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': NAMESPACE}})
+    for index in range(count):
+        core.create_namespaced_service(NAMESPACE, {'apiVersion': 'v1', 'kind': 'Service', 'metadata': {'name': 'svc-%d' % index},
+                                                   'spec': {'selector': {'app': 'svc-%d' % index}, 'ports': [{'port': 80}]}})
 
 
-def create_services(kubectl, kubeconfig, count):
-    kubectl_apply(kubectl, kubeconfig, [{'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': NAMESPACE}}])
-    kubectl_apply(kubectl, kubeconfig, [
-        {'apiVersion': 'v1', 'kind': 'Service', 'metadata': {'name': 'svc-%d' % index, 'namespace': NAMESPACE},
-         'spec': {'selector': {'app': 'svc-%d' % index}, 'ports': [{'port': 80}]}} for index in range(count)])
-
-
-def reset_services(kubectl, kubeconfig, count):
+def reset_services(core, count):
     """Remove trafficDistribution again, so that every measured first run patches all Services."""
     for index in range(count):
-        subprocess.run([kubectl, '--kubeconfig', kubeconfig, 'patch', 'service', '-n', NAMESPACE, 'svc-%d' % index, '--type=merge',
-                        '-p', '{"spec":{"trafficDistribution":null}}'], capture_output=True, text=True, check=True)
+        core.patch_namespaced_service('svc-%d' % index, NAMESPACE, {'spec': {'trafficDistribution': None}},
+                                      _content_type='application/merge-patch+json')
 
 
 def playbook(tmp_dir, name, tasks):
@@ -80,10 +82,10 @@ def run_playbook(path, kubeconfig):
     return seconds, completed.stdout
 
 
-def measure(label, path, kubectl, kubeconfig):
-    before = request_counts(kubectl, kubeconfig)
+def measure(label, path, api_client, kubeconfig):
+    before = request_counts(api_client)
     seconds, output = run_playbook(path, kubeconfig)
-    after = request_counts(kubectl, kubeconfig)
+    after = request_counts(api_client)
     changed = re.search(r'changed=(\d+)', output)
     result = {'run': label, 'seconds': round(seconds, 1), 'api_requests': int(after[0] - before[0]),
               'service_requests': int(after[1] - before[1]), 'recap_changed': int(changed.group(1)) if changed else None}
@@ -91,36 +93,48 @@ def measure(label, path, kubectl, kubeconfig):
     return result
 
 
+def _git_version(api_client):
+    return VersionApi(api_client).get_code().git_version
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--services', type=int, default=500)
     parser.add_argument('--skip-loop-rerun', action='store_true', help='do not measure the loop\'s second (no-change) run')
+    parser.add_argument('--kubeconfig', help='use this cluster as it is instead of starting a lab control plane')
     options = parser.parse_args()
     tmp_dir = os.path.join('/tmp', 'bench-service-topology')
     os.makedirs(tmp_dir, exist_ok=True)
-    state = cluster.up(NAME, apiserver_only=True, progress=lambda _line: None)
-    kubectl, kubeconfig = state['binaries']['kubectl'], state['kubeconfig']
+    if options.kubeconfig:
+        kubeconfig = options.kubeconfig
+    else:
+        kubeconfig = cluster.up(NAME, apiserver_only=True, progress=lambda _line: None)['kubeconfig']
+    api_client = kube_config.new_client_from_config(config_file=kubeconfig)
+    core = CoreV1Api(api_client)
     try:
-        create_services(kubectl, kubeconfig, options.services)
+        create_services(core, options.services)
         module = playbook(tmp_dir, 'module', [{'name': 'Prefer same node for every Service of the namespace',
                                                'baremetal.platform.service_topology': {'namespaces': [NAMESPACE]}}])
         loop = playbook(tmp_dir, 'loop', [{
             'name': 'Patch each Service', 'loop': '{{ range(%d) | list }}' % options.services,
             'kubernetes.core.k8s': {'state': 'patched', 'kind': 'Service', 'namespace': NAMESPACE, 'name': 'svc-{{ item }}',
                                     'definition': {'spec': {'trafficDistribution': 'PreferSameNode'}}}}])
-        results = [measure('service_topology first run', module, kubectl, kubeconfig),
-                   measure('service_topology second run', module, kubectl, kubeconfig)]
-        reset_services(kubectl, kubeconfig, options.services)
-        results.append(measure('kubernetes.core.k8s loop first run', loop, kubectl, kubeconfig))
+        results = [measure('service_topology first run', module, api_client, kubeconfig),
+                   measure('service_topology second run', module, api_client, kubeconfig)]
+        reset_services(core, options.services)
+        results.append(measure('kubernetes.core.k8s loop first run', loop, api_client, kubeconfig))
         if not options.skip_loop_rerun:
-            results.append(measure('kubernetes.core.k8s loop second run', loop, kubectl, kubeconfig))
+            results.append(measure('kubernetes.core.k8s loop second run', loop, api_client, kubeconfig))
         first_module, first_loop = results[0], results[2]
-        summary = {'services': options.services, 'kubernetes': state['version'],
+        summary = {'services': options.services, 'kubernetes': _git_version(api_client),
                    'wall_clock_ratio_loop_over_module': round(first_loop['seconds'] / first_module['seconds'], 1),
                    'api_request_ratio_loop_over_module': round(first_loop['api_requests'] / max(first_module['api_requests'], 1), 1)}
         print(json.dumps(summary), flush=True)
     finally:
-        cluster.down(NAME, progress=lambda _line: None)
+        if options.kubeconfig:
+            core.delete_namespace(NAMESPACE)
+        else:
+            cluster.down(NAME, progress=lambda _line: None)
 
 
 if __name__ == '__main__':
