@@ -2,7 +2,7 @@
 
     sudo .venv/bin/python -m benchmarks.nodes [--sizes 1 3 10] [--engine rke2] [--iscsi]
 
-For each size: boots a fresh lab ("nbench", 10.213.50.0/24) with that many real systemd
+For each size: boots a fresh lab ("nbench", 10.213.77.0/24) with that many real systemd
 hosts, times the first converge of playbooks/nodes.yml and the idempotent re-run
 (which must report changed=0), then takes the lab down. Prints a Markdown table and
 the figures as JSON. Wall-clock seconds depend on the machine's load: note it with
@@ -19,7 +19,7 @@ import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAME = 'nbench'
-SUBNET = '10.213.50.0/24'
+SUBNET = '10.213.77.0/24'
 PLAYBOOK = os.path.join(REPO_ROOT, 'playbooks', 'nodes.yml')
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
 RECAP = re.compile(r'^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.MULTILINE)
@@ -27,8 +27,8 @@ RECAP = re.compile(r'^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+f
 
 def lab(*arguments):
     """Run ./lab ARGUMENTS; raise with its output when it fails."""
-    result = subprocess.run([sys.executable, os.path.join(REPO_ROOT, 'lab'), *arguments],
-                            capture_output=True, text=True, check=False, cwd=REPO_ROOT)
+    result = subprocess.run([os.path.join(REPO_ROOT, 'lab'), *arguments], capture_output=True, text=True, check=False,
+                            cwd=REPO_ROOT, env=dict(os.environ, PYTHON=sys.executable))
     if result.returncode != 0:
         raise RuntimeError(f"./lab {' '.join(arguments)} failed: {result.stderr.strip() or result.stdout.strip()}")
     return result.stdout
@@ -43,9 +43,9 @@ def converge(inventory, vars_file, extra):
                             capture_output=True, text=True, check=False, cwd=REPO_ROOT, env=env)
     seconds = time.monotonic() - started
     recap = {host: (int(changed), int(unreachable) + int(failed)) for host, changed, unreachable, failed in RECAP.findall(result.stdout)}
-    if result.returncode != 0 or not recap or any(bad for _, bad in recap.values()):
+    if result.returncode != 0 or not recap or any(counts[1] for counts in recap.values()):
         raise RuntimeError(f'nodes phase failed (rc={result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}')
-    return seconds, {host: changed for host, (changed, _) in recap.items()}
+    return seconds, {host: counts[0] for host, counts in recap.items()}
 
 
 def measure(size, workdir, extra):

@@ -11,7 +11,7 @@ def render(value, variables):
     """Render Jinja in an inventory value (molecule passes group_vars such as "{{ lab_ssh_public_key }}")."""
     if isinstance(value, list):
         return [render(item, variables) for item in value]
-    for _ in range(5):
+    for _pass in range(5):  # a template may render to another template
         if not (isinstance(value, str) and "{{" in value):
             break
         value = jinja2.Environment().from_string(value).render(variables)
