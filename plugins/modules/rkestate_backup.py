@@ -433,6 +433,7 @@ def run_present(module, result):
             backups = catalog.list_backups(params["dest"], params["cluster_name"])
             result["sha256"] = backups[-1]["sha256"]
         else:
+            result["sha256"] = None
             backups = backups + [{"name": name, "path": result["backup"], "date": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                   "size": 0, "sha256": None, "valid": True}]
     pruned = catalog.to_prune(backups, params["keep"])
