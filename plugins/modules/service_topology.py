@@ -26,7 +26,7 @@ description:
     user chose; by default it changes nothing.
   - One list call for the whole namespace set, then one merge patch per Service that differs; Services
     already in the wanted state are not written.
-  - A Service whose owner set C(internalTrafficPolicy=Local) is reported in RV(skipped) and left alone.
+  - A Service whose owner set C(internalTrafficPolicy=Local) is reported in RV(skipped_services) and left alone.
   - A Service showing C(topologyKeys) on a 1.22 or newer server (where the field no longer exists) is
     reported with a warning.
 extends_documentation_fragment:
@@ -168,7 +168,7 @@ excluded:
   type: list
   elements: str
   sample: [shop/frontend]
-skipped:
+skipped_services:
   description: Selected Services not touched on purpose, with the reason.
   returned: always
   type: list
@@ -261,7 +261,7 @@ def patch_service(services, service, patch, decision):
 def plan(module, items, decision, version):
     """Split the selected Services into to-patch, unchanged, excluded and skipped."""
     params = module.params
-    result = dict(to_patch=[], unchanged=[], excluded=[], skipped=[])
+    result = dict(to_patch=[], unchanged=[], excluded=[], skipped_services=[])
     for service in items:
         if stale_topology_keys(service, version):
             module.warn('Service %s shows spec.topologyKeys, which Kubernetes ignores since 1.22; remove it from its '
@@ -272,7 +272,7 @@ def plan(module, items, decision, version):
         patch, reason = plan_service(service, decision)
         meta = service['metadata']
         if reason:
-            result['skipped'].append(dict(namespace=meta['namespace'], name=meta['name'], reason=reason))
+            result['skipped_services'].append(dict(namespace=meta['namespace'], name=meta['name'], reason=reason))
         elif patch is None:
             result['unchanged'].append(full_name(service))
         else:
@@ -329,7 +329,7 @@ def main():
         changed_services=changed_services,
         unchanged=planned['unchanged'],
         excluded=planned['excluded'],
-        skipped=planned['skipped'],
+        skipped_services=planned['skipped_services'],
     )
     if module._diff:
         result['diff'] = dict(

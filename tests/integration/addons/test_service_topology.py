@@ -113,7 +113,7 @@ def test_prefer_same_node_on_a_current_server_check_diff_apply_idempotent(shop, 
     for excluded in ('frontend', 'api-gateway'):
         assert 'trafficDistribution' not in spec(lab, SHOP, excluded)
     # A user's internalTrafficPolicy Local is reported, not fought.
-    assert [item['name'] for item in applied['skipped']] == ['cache']
+    assert [item['name'] for item in applied['skipped_services']] == ['cache']
     assert spec(lab, SHOP, 'cache')['internalTrafficPolicy'] == 'Local'
     assert 'trafficDistribution' not in spec(lab, SHOP, 'cache')
     assert 'trafficDistribution' not in spec(lab, OTHER, 'billing')

@@ -73,7 +73,7 @@ def test_plan_sorts_services_into_patch_unchanged_excluded_skipped():
     assert [service_topology.full_name(service) for service, _patch in planned["to_patch"]] == ["shop/cart", "shop/api-gateway"]
     assert planned["unchanged"] == ["shop/catalog"]
     assert planned["excluded"] == ["shop/frontend", "edge/api-gateway"]
-    assert [(item["namespace"], item["name"]) for item in planned["skipped"]] == [("shop", "cache")]
+    assert [(item["namespace"], item["name"]) for item in planned["skipped_services"]] == [("shop", "cache")]
     assert module.warnings == []
 
 
