@@ -57,8 +57,8 @@ def measure(size, workdir, extra):
         subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'bench-admin', '-f', key], check=True)
         with open(key + '.pub', encoding='utf-8') as public, open(vars_file, 'w', encoding='utf-8') as handle:
             handle.write(f'node_admin_authorized_keys:\n  - "{public.read().strip()}"\nnode_admin_private_key_file: "{key}"\n')
-    lab('up', '--name', NAME, '--subnet', SUBNET, '--nodes', str(size), '--inventory', inventory)
     try:
+        lab('up', '--name', NAME, '--subnet', SUBNET, '--nodes', str(size), '--inventory', inventory)
         load_before = os.getloadavg()[0]
         first, first_changed = converge(inventory, vars_file, extra)
         again, again_changed = converge(inventory, vars_file, extra)
