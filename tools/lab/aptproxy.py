@@ -18,7 +18,7 @@ PORT = 3142
 # mirror, which is unreachable from here.
 DEBIAN_BACKEND = "http://deb.debian.org/debian/"
 SECURITY_BACKEND = "deb.debian.org/debian-security"
-START_TIMEOUT = 15
+START_TIMEOUT = 60
 
 CONFIG = """\
 # Written by ./lab for lab {name}; this instance serves only the lab's bridge.

@@ -8,7 +8,7 @@ from tools.lab.errors import LabError
 from tools.lab.mounts import unmount_under
 from tools.lab.state import locked, read_state, write_state
 
-BOOT_TIMEOUT = 180
+BOOT_TIMEOUT = 300
 SHUTDOWN_TIMEOUT = 30
 
 
