@@ -42,7 +42,7 @@ def write_inventory(lab, path):
     path.write_text(yaml.safe_dump(inventory))
 
 
-def run_role(work, extra_vars, verbose=False):
+def run_role(work, extra_vars, verbose=False, check=False):
     """Include the role on k8s_cluster as the cluster phase does; return (returncode, output)."""
     variables = work / "vars.json"
     variables.write_text(json.dumps(extra_vars))
@@ -53,6 +53,8 @@ def run_role(work, extra_vars, verbose=False):
     command = [PLAYBOOK, "-i", str(work / "inventory.yml"), "-e", "@%s" % variables, str(playbook)]
     if verbose:
         command.insert(1, "-vvv")
+    if check:
+        command.insert(1, "--check")
     proc = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False, timeout=1800)
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -87,11 +89,18 @@ def fixture_cluster(lab_hosts, tmp_path_factory):
         "rke2_node_taints": [],
         "rke2_start_timeout": 120,
     }
+    check_code, check_output = run_role(work, settings, check=True)
+    assert check_code == 0, check_output[-6000:]
+    fresh = dict((host.name, lab.ssh(host.name, "test -e /etc/rancher/rke2 || test -e /usr/local/bin/rke2").returncode) for host in lab.hosts)
+    fresh["controller kubeconfig"] = 0 if os.path.exists(settings["rke2_kubeconfig_dest"]) else 1
     first_code, first = run_role(work, settings, verbose=True)
     assert first_code == 0, first[-6000:]
     second_code, second = run_role(work, settings)
     assert second_code == 0, second[-6000:]
-    return {"lab": lab, "work": work, "settings": settings, "first": first, "second": second}
+    check_again_code, check_again = run_role(work, settings, check=True)
+    assert check_again_code == 0, check_again[-6000:]
+    return {"lab": lab, "work": work, "settings": settings, "first": first, "second": second,
+            "check_before": check_output, "fresh_after_check": fresh, "check_after": check_again}
 
 
 def test_config_files_land_on_the_right_nodes(cluster):
@@ -176,3 +185,10 @@ def test_missing_checksum_fails_before_any_change(cluster, tmp_path):
     assert code != 0
     assert "Set rke2_tarball_sha256" in output
     assert all(count == 0 for count in recap(output).values())
+
+
+def test_check_mode_changes_nothing(cluster):
+    # On fresh nodes --check ran without error and left no trace; on the built cluster it predicts no change.
+    assert all(code != 0 for code in cluster["fresh_after_check"].values()), cluster["fresh_after_check"]
+    assert recap(cluster["check_before"])
+    assert recap(cluster["check_after"]) == dict((name, 0) for name in SERVERS + AGENTS)
