@@ -34,10 +34,12 @@ METRIC = re.compile(r'^apiserver_request_total\{(?P<labels>[^}]*)\} (?P<value>[0
 def request_counts(api_client):
     """(all requests, requests on the services resource) served so far, from kube-apiserver's own metrics."""
     configuration = api_client.configuration
-    headers = {}
-    if configuration.api_key.get('authorization'):
-        headers['Authorization'] = configuration.api_key['authorization']
+    # A kubeconfig token sits under 'authorization' or 'BearerToken' depending on the client version; certificates need no header.
+    tokens = [value for value in (configuration.api_key or {}).values() if value]
+    headers = {'Authorization': tokens[0]} if tokens else {}
     response = api_client.rest_client.pool_manager.request('GET', configuration.host + '/metrics', headers=headers)
+    if response.status != 200:
+        raise SystemExit('cannot read /metrics (HTTP %s): %s' % (response.status, response.data[:300]))
     total = services = 0.0
     for line in response.data.decode().splitlines():
         match = METRIC.match(line)
