@@ -105,8 +105,8 @@ def main():
     parser.add_argument('--namespace', default=NAMESPACE, help='namespace created for the Services (default: %(default)s)')
     parser.add_argument('--skip-loop-rerun', action='store_true', help='do not measure the loop\'s second (no-change) run')
     parser.add_argument('--kubeconfig', help='use this cluster as it is instead of starting a lab control plane')
-    parser.add_argument('--loop-services', type=int, help='patch only the first N Services in the loop (it is slow) and scale its figures '
-                                                             'linearly to all; the report says so')
+    parser.add_argument('--loop-services', type=int,
+                        help='patch only the first N Services in the loop (it is slow) and scale its figures linearly to all; the report says so')
     options = parser.parse_args()
     tmp_dir = os.path.join('/tmp', 'bench-service-topology')
     os.makedirs(tmp_dir, exist_ok=True)
