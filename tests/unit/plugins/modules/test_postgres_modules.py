@@ -86,8 +86,9 @@ def test_include_password_censors_the_task_output(tmp_path):
         "      ignore_errors: true\n")
     env = dict((key, value) for key, value in os.environ.items() if not key.startswith("K8S_AUTH_"))
     env.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1")
-    proc = subprocess.run([os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", "localhost,", "-c", "local", "-v", "-e", "ansible_python_interpreter=" + sys.executable,
-                           str(playbook)], capture_output=True, text=True, env=env, check=False, timeout=300)
+    argv = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", "localhost,", "-c", "local", "-v",
+            "-e", "ansible_python_interpreter=" + sys.executable, str(playbook)]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("censored: 'the output has been hidden") == 1, proc.stdout
     assert "did not set no_log" not in proc.stderr
