@@ -20,6 +20,7 @@ MINIMAL = {
 
 def _variant(**spec):
     document = copy.deepcopy(MINIMAL)
+    document["metadata"]["name"] = "hippo-invalid"
     document["spec"].update(spec)
     return document
 
