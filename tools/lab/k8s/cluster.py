@@ -104,8 +104,8 @@ def up(name=paths.DEFAULT_NAME, version=None, timeout=180, apiserver_only=False,
         if apiserver_only:
             build.build_all(version, only=["kube-apiserver", "etcd"], progress=progress)
             build.build_all(versions.DEFAULT_KUBERNETES_VERSION, only=["kubectl", "helm", "kubeconform"], progress=progress)
-        else:
-            build.build_all(version, progress=progress)
+        else:  # controllers (metallb) are built by `lab k8s build` or on `controller start`, not needed here
+            build.build_all(version, only=[*versions.KUBERNETES_BINARIES, "etcd", "kwok", "helm", "kubeconform"], progress=progress)
         return _start(name, version, state_dir, timeout, apiserver_only, progress)
 
 
