@@ -19,7 +19,9 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 def run_cluster_phase(tmp_path, kubeconfig, env=None):
     """ansible-playbook playbooks/cluster.yml with an inventory that has no nodes; returns (code, output)."""
     inventory = tmp_path / 'hosts.yml'
-    inventory.write_text(yaml.safe_dump({'all': {'children': {'k8s_cluster': {'hosts': {}}}}}), encoding='utf-8')
+    inventory.write_text(yaml.safe_dump({'all': {
+        'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}},
+        'children': {'k8s_cluster': {'hosts': {}}}}}), encoding='utf-8')
     settings = {'platform_engine': 'external', 'platform_kubeconfig': str(kubeconfig)}
     venv_bin = os.path.dirname(sys.executable)
     environment = dict(env or os.environ, ANSIBLE_CONFIG=str(REPOSITORY / 'ansible.cfg'), ANSIBLE_NOCOLOR='1',

@@ -73,7 +73,8 @@ class Rke1Cluster:
                 'k8s_etcd': {'hosts': {first: None}},
                 'k8s_worker': {'hosts': dict.fromkeys([first] + list(workers))},
             }}},
-            'hosts': dict((name, hosts[name]) for name in [first] + list(workers)),
+            'hosts': dict([('localhost', {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'})]
+                          + [(name, hosts[name]) for name in [first] + list(workers)]),
         }}
         (self.inventory_dir / 'hosts.yml').write_text(yaml.safe_dump(inventory), encoding='utf-8')
 

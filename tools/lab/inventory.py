@@ -39,7 +39,11 @@ def render(lab, nodes, public_key):
               "      children:"]
     for group, members in (("k8s_controlplane", [first]), ("k8s_etcd", [first]), ("k8s_worker", [node.name for node in nodes])):
         lines += [f"        {group}:", "          hosts:"] + [f"            {member}:" for member in members]
-    lines += ["  hosts:"]
+    lines += ["  hosts:",
+              "    # The controller: later phases run here against the Kubernetes API.",
+              "    localhost:",
+              "      ansible_connection: local",
+              "      ansible_python_interpreter: \"{{ ansible_playbook_python }}\""]
     for node in nodes:
         lines += [f"    {node.name}:",
                   f"      ansible_host: {_q(node.address)}",

@@ -1,9 +1,7 @@
 """rkestate_backup's S3 copy against a real S3 API server (moto's server mode) on 127.0.0.1.
 
-boto3 (botocore pins python-dateutil < 3) cannot live in the project venv next
-to kubernetes 37 (python-dateutil >= 3), so the module runs here under a
-separate interpreter that has ansible-core, boto3 and moto[server]:
-RKESTATE_S3_PYTHON, default .venv-s3/bin/python (scripts/setup creates it).
+The module runs under the project venv's interpreter (requirements-dev.txt has
+boto3 and moto[server]); RKESTATE_S3_PYTHON points it at another one.
 """
 import json
 import os
@@ -15,9 +13,8 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 MODULE = os.path.join(REPO, "plugins", "modules", "rkestate_backup.py")
-S3_PYTHON = os.environ.get("RKESTATE_S3_PYTHON", os.path.join(REPO, ".venv-s3", "bin", "python"))
-CREATE_HINT = ("python3 -m venv .venv-s3 && .venv-s3/bin/pip install ansible-core==2.19.14 boto3 'moto[server]'"
-               " (or point RKESTATE_S3_PYTHON at a Python that has them)")
+S3_PYTHON = os.environ.get("RKESTATE_S3_PYTHON", os.path.join(REPO, ".venv", "bin", "python"))
+CREATE_HINT = "run scripts/setup (requirements-dev.txt installs boto3 and moto[server] into .venv)"
 KEYS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "s3-SECRET-key-for-tests"}
 
 
