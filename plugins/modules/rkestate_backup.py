@@ -159,7 +159,6 @@ EXAMPLES = r"""
     cluster_name: prod
     passphrase: "{{ vault_rkestate_backup_passphrase }}"
   delegate_to: localhost
-
 """
 
 RETURN = r"""
