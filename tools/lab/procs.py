@@ -13,7 +13,8 @@ import time
 MARKER_VARIABLE = "BAREMETAL_LAB"
 
 
-def _read(path):
+def read_file(path):
+    """Bytes of a /proc (or any) file; empty when it cannot be read (the process is gone)."""
     try:
         with open(path, "rb") as handle:
             return handle.read()
@@ -48,11 +49,11 @@ def lab_pids(state_dir, netns_paths=(), cmdline_tags=()):
     namespaces = _namespace_inodes(netns_paths)
     found = set()
     for pid in _pids():
-        arguments = _read(f"/proc/{pid}/cmdline").split(b"\0")
+        arguments = read_file(f"/proc/{pid}/cmdline").split(b"\0")
         text = [argument.decode(errors="replace") for argument in arguments]
         if any(argument.startswith(state_prefix) for argument in text) or any(t in text for t in cmdline_tags):
             found.add(pid)
-        elif tag in _read(f"/proc/{pid}/environ").split(b"\0"):
+        elif tag in read_file(f"/proc/{pid}/environ").split(b"\0"):
             found.add(pid)
         elif namespaces and _namespace_inodes([f"/proc/{pid}/ns/net"]) & namespaces:
             found.add(pid)
@@ -65,7 +66,7 @@ def is_alive(pid):
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
-    stat = _read(f"/proc/{pid}/stat")
+    stat = read_file(f"/proc/{pid}/stat")
     if not stat:
         return False
     return stat.rsplit(b")", 1)[-1].split()[0] != b"Z"
@@ -89,7 +90,7 @@ def wait_gone(pids, timeout):
     return alive
 
 
-def stop(pids, timeout):
+def stop(pids, timeout=10):
     """SIGTERM (clean shutdown), then SIGKILL whatever is left after ``timeout`` seconds."""
     _signal(pids, signal.SIGTERM)
     left = wait_gone(pids, timeout)
@@ -105,5 +106,5 @@ def kill(pids):
 
 def is_nspawn(pid):
     """True for a systemd-nspawn process (the parent of a node)."""
-    program = _read(f"/proc/{pid}/cmdline").split(b"\0")[0]
+    program = read_file(f"/proc/{pid}/cmdline").split(b"\0")[0]
     return os.path.basename(program) == b"systemd-nspawn"

@@ -6,6 +6,7 @@ import signal
 import pytest
 
 from tools.lab.errors import LabError
+from tools.lab import procs
 from tools.lab.k8s import cli, cluster, config, controllers, paths, processes
 
 pytestmark = pytest.mark.k8s
@@ -44,7 +45,7 @@ def test_up_after_kill_9_cleans_up_and_starts_fresh(second_plane):
     assert set(second_plane["pids"].values()) <= old
     for pid in old:
         os.kill(pid, signal.SIGKILL)
-    assert processes.stop(old, timeout=5) == set()
+    assert procs.stop(old, timeout=5) == set()
     assert not cluster.status(NAME)["running"]
     fresh = cluster.up(NAME, progress=_quiet)
     assert cluster.status(NAME)["running"]
@@ -58,7 +59,7 @@ def test_down_stops_everything_and_is_safe_twice(second_plane):
     cluster.down(NAME, progress=_quiet)
     assert not state_dir.exists()
     assert not processes.scan(state_dir)
-    assert not any(processes.is_alive(pid) for pid in pids)
+    assert not any(procs.is_alive(pid) for pid in pids)
 
 
 def test_down_finds_processes_whose_pid_files_are_gone(second_plane):
@@ -67,7 +68,7 @@ def test_down_finds_processes_whose_pid_files_are_gone(second_plane):
         pid_file.unlink()
     (state_dir / config.STATE_FILE).unlink()
     cluster.down(NAME, progress=_quiet)
-    assert not any(processes.is_alive(pid) for pid in second_plane["pids"].values())
+    assert not any(procs.is_alive(pid) for pid in second_plane["pids"].values())
 
 
 def test_commands_on_a_stopped_control_plane_fail_with_the_fix(capsys):

@@ -6,6 +6,7 @@ import shutil
 import time
 
 from tools.lab.errors import LabError
+from tools.lab import procs
 from tools.lab.k8s import build, commands, config, paths, pki, processes, versions
 from tools.lab.k8s.api import Api
 
@@ -39,7 +40,7 @@ def _wait(what, check, timeout, state_dir, watched):
         if result:
             return result
         for process_name, pid in watched.items():
-            if not processes.is_alive(pid):
+            if not procs.is_alive(pid):
                 raise LabError(f"{process_name} exited while waiting for {what}: {processes.log_tail(state_dir, process_name)} "
                                f"(full log: {state_dir / 'logs' / (process_name + '.log')})")
         if time.monotonic() > deadline:
@@ -75,7 +76,7 @@ def healthy(state):
     """True if the recorded control plane answers /readyz and all its processes are alive."""
     if not state:
         return False
-    if not all(processes.is_alive(pid) for pid in state.get("pids", {}).values()):
+    if not all(procs.is_alive(pid) for pid in state.get("pids", {}).values()):
         return False
     state_dir = paths.state_dir(state["name"])
     status, body = Api(state["ports"]["apiserver"], state_dir / "pki", timeout=3).request("GET", "/readyz")
@@ -166,7 +167,7 @@ def _ready(state, state_dir, nodes, started, progress):
 def _teardown(state_dir, progress):
     """Stop every process of the state dir (pid files and /proc scan) and remove the directory."""
     pids = {pid for pid in processes.recorded(state_dir).values() if processes.belongs(pid, state_dir)} | processes.scan(state_dir)
-    left = processes.stop(pids)
+    left = procs.stop(pids)
     if left:
         raise LabError(f"processes {sorted(left)} of {state_dir} survived SIGKILL; check `ps -p {','.join(map(str, sorted(left)))}`")
     shutil.rmtree(state_dir, ignore_errors=True)
@@ -201,7 +202,7 @@ def status(name):
         return {"name": name, "running": False, "state_dir": str(state_dir), "stale": state_dir.exists()}
     report = {"name": name, "running": healthy(state), "version": state["version"], "server": state["server"],
               "kubeconfig": state["kubeconfig"], "state_dir": str(state_dir),
-              "processes": {process: ("running" if processes.is_alive(pid) else "dead") for process, pid in state.get("pids", {}).items()}}
+              "processes": {process: ("running" if procs.is_alive(pid) else "dead") for process, pid in state.get("pids", {}).items()}}
     if report["running"]:
         report["ready_nodes"] = _ready_nodes(Api(state["ports"]["apiserver"], state_dir / "pki"))
     return report

@@ -3,6 +3,7 @@
 import time
 
 from tools.lab.errors import LabError
+from tools.lab import procs
 from tools.lab.k8s import build, cluster, config, crds, paths, processes, versions
 from tools.lab.k8s.api import Api
 
@@ -49,12 +50,12 @@ def start(name, controller, progress=print):
     with cluster.locked(name):
         state = _running_state(name)
         pid = state.get("controllers", {}).get(controller)
-        if pid and processes.is_alive(pid):
+        if pid and procs.is_alive(pid):
             progress(f"{controller} controller already running (pid {pid})")
             return pid
         pid = STARTERS[controller](state, progress)
         time.sleep(1)
-        if not processes.is_alive(pid):
+        if not procs.is_alive(pid):
             raise LabError(f"the {controller} controller exited at once: {processes.log_tail(paths.state_dir(name), f'{controller}-controller')}")
         state.setdefault("controllers", {})[controller] = pid
         config.save_state(paths.state_dir(name), state)
@@ -69,7 +70,7 @@ def stop(name, controller, progress=print):
         state = config.load_state(state_dir) or {}
         pid = state.get("controllers", {}).pop(controller, None)
         if pid and processes.belongs(pid, state_dir):
-            processes.stop({pid})
+            procs.stop({pid})
             progress(f"{controller} controller stopped")
         if state:
             config.save_state(state_dir, state)

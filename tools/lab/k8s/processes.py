@@ -5,21 +5,12 @@ command line, so `down` finds it by scanning /proc when a pid file is stale or g
 """
 
 import os
-import signal
 import subprocess
-import time
 
 from tools.lab.errors import LabError
+from tools.lab.procs import read_file
 
 MARKER_VARIABLE = "BAREMETAL_LAB_K8S"
-
-
-def _read(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return b""
 
 
 def start(state_dir, name, argv, environment=None):
@@ -40,18 +31,8 @@ def start(state_dir, name, argv, environment=None):
 
 def log_tail(state_dir, name, lines=5):
     """Last lines of a process's log, for error messages."""
-    text = _read(state_dir / "logs" / f"{name}.log").decode("utf-8", errors="replace")
+    text = read_file(state_dir / "logs" / f"{name}.log").decode("utf-8", errors="replace")
     return " | ".join(line.strip() for line in text.splitlines()[-lines:])
-
-
-def is_alive(pid):
-    """True while ``pid`` exists and is not a zombie (reaping it if it is our child)."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
-    stat = _read(f"/proc/{pid}/stat")
-    return bool(stat) and stat.rsplit(b")", 1)[-1].split()[0] != b"Z"
 
 
 def recorded(state_dir):
@@ -68,37 +49,13 @@ def recorded(state_dir):
 def belongs(pid, state_dir):
     """True if ``pid`` names the state directory on its command line or carries its marker in its environment."""
     needle = str(state_dir).encode()
-    arguments = _read(f"/proc/{pid}/cmdline").split(b"\0")
+    arguments = read_file(f"/proc/{pid}/cmdline").split(b"\0")
     if any(needle + b"/" in argument or argument.endswith(needle) for argument in arguments):
         return True
-    return f"{MARKER_VARIABLE}={state_dir}".encode() in _read(f"/proc/{pid}/environ").split(b"\0")
+    return f"{MARKER_VARIABLE}={state_dir}".encode() in read_file(f"/proc/{pid}/environ").split(b"\0")
 
 
 def scan(state_dir):
     """PIDs of every process that belongs to the state directory (pid files are not trusted: they may be stale)."""
     return {int(entry) for entry in os.listdir("/proc")
             if entry.isdigit() and int(entry) != os.getpid() and belongs(int(entry), state_dir)}
-
-
-def _signal(pids, signum):
-    for pid in pids:
-        try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
-
-
-def stop(pids, timeout=10):
-    """SIGTERM, then SIGKILL what is left after ``timeout`` seconds; return the PIDs that survived."""
-    alive = {pid for pid in pids if is_alive(pid)}
-    _signal(alive, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.1)
-        alive = {pid for pid in alive if is_alive(pid)}
-    _signal(alive, signal.SIGKILL)
-    deadline = time.monotonic() + 5
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.1)
-        alive = {pid for pid in alive if is_alive(pid)}
-    return alive
