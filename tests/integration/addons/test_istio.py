@@ -18,6 +18,9 @@ def istio_lab(addons, metallb_controller):
     try:
         yield addons
     finally:
+        # Free the gateway's address before its pool goes: MetalLB keeps its old configuration
+        # (and refuses every later pool change) while a Service still holds an IP of a removed pool.
+        addons.lab.helm('uninstall', 'istio-ingressgateway', '-n', 'istio-ingress', '--wait', check=False)
         addons.lab.kubectl('delete', 'ipaddresspool', '-n', metallb_controller, 'addons-test', '--ignore-not-found', check=False)
 
 

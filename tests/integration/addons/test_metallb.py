@@ -53,9 +53,11 @@ def metallb_lab_fixture(addons, metallb_controller):
     try:
         yield addons
     finally:
+        # Services first, then their pool: MetalLB keeps its old configuration (and refuses every
+        # later pool change) while a Service still holds an IP of a removed pool.
+        addons.lab.kubectl('delete', 'namespace', 'st-lb', '--ignore-not-found', '--wait=true', '--timeout=120s', check=False)
         addons.lab.helm('uninstall', RELEASE, '-n', metallb_controller, check=False)
         addons.lab.kubectl('delete', 'l2advertisement,ipaddresspool', '-n', metallb_controller, 'st-pool', '--ignore-not-found', check=False)
-        addons.lab.kubectl('delete', 'namespace', 'st-lb', '--ignore-not-found', '--wait=false', check=False)
 
 
 def test_helm_then_metallb_converge_and_a_load_balancer_gets_a_pool_address(metallb_lab, tmp_path, metallb_controller):

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from tests.fixtures.lab_k8s import SESSION_NAME
 from tests.integration.addons.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.k8s
@@ -55,18 +56,23 @@ def spec(lab, namespace, name):
     return lab.kubectl_json('get', 'service', '-n', namespace, name)['spec']
 
 
-def create_services(lab):
+def create_services(lab, older=False):
+    """The shop's Services; on the older server PreferSameNode does not exist, so catalog has PreferClose."""
     for namespace in (SHOP, OTHER):
-        lab.kubectl('create', 'namespace', namespace)
+        lab.apply({'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': namespace}})
     for namespace, name, tier, extra in SERVICES:
+        if older and extra.get('trafficDistribution') == 'PreferSameNode':
+            extra = dict(extra, trafficDistribution='PreferClose')
         lab.apply({'apiVersion': 'v1', 'kind': 'Service',
                    'metadata': {'name': name, 'namespace': namespace, 'labels': {'tier': tier}},
                    'spec': dict({'selector': {'app': name}, 'ports': [{'port': 80}]}, **extra)})
 
 
 def delete_services(lab):
+    # The Services, not their namespaces: an apiserver-only control plane (the older version)
+    # has no namespace controller, so a deleted namespace would stay Terminating for good.
     for namespace in (SHOP, OTHER):
-        lab.kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=true', '--timeout=60s', check=False)
+        lab.kubectl('delete', 'service', '--all', '-n', namespace, '--ignore-not-found', '--wait=true', '--timeout=60s', check=False)
 
 
 @pytest.fixture(name='shop')
@@ -80,12 +86,12 @@ def shop_fixture(lab_k8s):
 
 @pytest.fixture(scope='module', name='old_plane')
 def old_plane_fixture(lab_k8s_factory):
-    return lab_k8s_factory('st-old', version=OLD_VERSION, apiserver_only=True)
+    return lab_k8s_factory(SESSION_NAME + '-old', version=OLD_VERSION, apiserver_only=True)
 
 
 @pytest.fixture(name='old_shop')
 def old_shop_fixture(old_plane):
-    create_services(old_plane)
+    create_services(old_plane, older=True)
     try:
         yield old_plane
     finally:

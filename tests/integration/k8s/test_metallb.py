@@ -21,8 +21,10 @@ def pool_fixture(lab_k8s, metallb_controller):
     try:
         yield ipaddress.ip_network(POOL)
     finally:
-        lab_k8s.kubectl("delete", "namespace", "lb", "--wait=false")
-        lab_k8s.kubectl("delete", "l2advertisement,ipaddresspool", "--all", "-n", metallb_controller)
+        # Services first, then their pool: MetalLB keeps its old configuration (and refuses every
+        # later pool change) while a Service still holds an IP of a removed pool.
+        lab_k8s.kubectl("delete", "namespace", "lb", "--wait=true", "--timeout=120s")
+        lab_k8s.kubectl("delete", "l2advertisement/lab-l2", "ipaddresspool/lab-pool", "-n", metallb_controller)
 
 
 def _service(name, annotations=None):
