@@ -22,6 +22,7 @@ author:
   - baremetal.platform maintainers (@baremetal-platform)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - baremetal.platform.postgres_cluster_ref
 attributes:
   check_mode:
     support: full
@@ -30,14 +31,6 @@ attributes:
     support: full
     description: Shows the manual-backup settings and annotation before and after.
 options:
-  cluster:
-    description: Name of the PostgresCluster.
-    type: str
-    required: true
-  namespace:
-    description: Namespace of the cluster.
-    type: str
-    required: true
   operation:
     description: C(backup) requests a backup; C(list) only reads.
     type: str

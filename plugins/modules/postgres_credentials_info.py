@@ -22,6 +22,7 @@ author:
   - baremetal.platform maintainers (@baremetal-platform)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - baremetal.platform.postgres_cluster_ref
 attributes:
   check_mode:
     support: full
@@ -30,14 +31,6 @@ attributes:
     support: none
     description: Changes nothing, so there is no diff.
 options:
-  cluster:
-    description: Name of the PostgresCluster.
-    type: str
-    required: true
-  namespace:
-    description: Namespace of the cluster.
-    type: str
-    required: true
   user:
     description: Postgres user; defaults to the operator's default user, named after the cluster.
     type: str
