@@ -14,10 +14,10 @@ import os
 import sys
 from pathlib import Path
 
-from tools.lab import lifecycle, preflight
+from tools.lab import lifecycle, names, preflight
 from tools.lab.errors import LabError
 from tools.lab.ssh import ssh_argv
-from tools.lab.state import (DEFAULT_NAME, DEFAULT_SUBNET, MAX_NODES, MIN_NODES, Lab, lab_for_name, parse_subnet,
+from tools.lab.state import (DEFAULT_SUBNET, MAX_NODES, MIN_NODES, Lab, lab_for_name, parse_subnet,
                              read_state, validate_name, validate_node_count)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -34,17 +34,21 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser():
     """The ./lab argument parser."""
-    parser = _Parser(prog="lab", description="Real systemd test hosts (systemd-nspawn) for baremetal.platform.")
+    parser = _Parser(prog="lab", description="Real systemd test hosts (systemd-nspawn) for baremetal.platform.",
+                     epilog=f"Naming: every command takes --name; ${names.VARIABLE} sets the default for ./lab, ./lab k8s and the "
+                            f"pytest fixtures at once. {names.HELP}.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def with_name(sub):
-        sub.add_argument("--name", default=DEFAULT_NAME, help=f"lab name, 1-8 of [a-z0-9] (default: {DEFAULT_NAME})")
+        sub.add_argument("--name", default=names.default(), help=names.HELP)
         return sub
 
     up = with_name(commands.add_parser("up", help="build (once) and boot N nodes; write an Ansible inventory"))
     up.add_argument("--nodes", type=int, default=3, help=f"number of nodes, {MIN_NODES}..{MAX_NODES} (default: 3)")
     up.add_argument("--subnet", default=DEFAULT_SUBNET, help=f"the lab's private /24 (default: {DEFAULT_SUBNET})")
     up.add_argument("--inventory", type=Path, default=None, help=f"inventory to write (default: {DEFAULT_INVENTORY})")
+    up.add_argument("--reuse", action="store_true",
+                    help="keep a lab that is already up with this subnet and node count, all nodes running (else rebuild it)")
     with_name(commands.add_parser("down", help="remove every process, mount, link and namespace of the lab"))
     with_name(commands.add_parser("status", help="show nodes, addresses and their state"))
     node_ssh = with_name(commands.add_parser("ssh", help="ssh to a node as root (or run a command there)"))
@@ -60,7 +64,10 @@ def _up(arguments):
     inventory_path = (arguments.inventory or DEFAULT_INVENTORY).resolve()
     preflight.require_root()
     preflight.require_programs()
-    result, timings = lifecycle.up(lab, arguments.nodes, inventory_path)
+    result, timings = lifecycle.up(lab, arguments.nodes, inventory_path, reuse=arguments.reuse)
+    if timings.get("reused"):
+        print(f"lab {lab.name}: reused, {len(result['nodes'])} node(s) running on {lab.subnet}; inventory {inventory_path}")
+        return 0
     print(f"lab {lab.name}: {len(result['nodes'])} node(s) up on {lab.subnet} in {timings['total']:.1f}s "
           f"(rootfs {timings['rootfs']:.1f}s, start {timings['start']:.1f}s, boot {timings['boot']:.1f}s)")
     for node in result["nodes"]:

@@ -18,11 +18,19 @@ def _is_present(lab):
     return bool(network.lab_links(lab) or netns or procs.lab_pids(lab.state_dir, netns))
 
 
-def up(lab, count, inventory_path, log=print):
-    """Create the lab with ``count`` nodes; on any failure remove everything made so far."""
+def up(lab, count, inventory_path, log=print, reuse=False):
+    """Create the lab with ``count`` nodes; on any failure remove everything made so far.
+
+    With ``reuse`` a lab that is already up with the same subnet and node count, every node running, is kept
+    (its inventory is written again); one that is up but broken or different is taken down and made anew.
+    """
     with locked(lab):
         if _is_present(lab):
-            raise LabError(f"lab {lab.name!r} is already up: use it, or run ./lab down --name {lab.name} first")
+            if not reuse:
+                raise LabError(f"lab {lab.name!r} is already up: use it (./lab up --reuse), or run ./lab down --name {lab.name} first")
+            kept = _reusable(lab, count, inventory_path, log)
+            if kept:
+                return kept, {"total": 0.0, "reused": True}
         network.check_subnet_free(lab)
         started = time.monotonic()
         tree = rootfs.ensure_rootfs(log)
@@ -35,6 +43,27 @@ def up(lab, count, inventory_path, log=print):
             raise
     timings["total"] = time.monotonic() - started
     return result, timings
+
+
+def _reusable(lab, count, inventory_path, log):
+    """The running lab as ``up`` returns it when it can be kept as it is; else take it down and return None."""
+    recorded, rows = status(lab)
+    problem = None
+    if recorded.get("subnet") != str(lab.subnet):
+        problem = f"it runs on {recorded.get('subnet')}, not {lab.subnet}"
+    elif len(rows) != count:
+        problem = f"it has {len(rows)} node(s), not {count}"
+    else:
+        broken = [f"{name} is {state}" for name, _address, state in rows if state not in ("running", "degraded")]
+        problem = ", ".join(broken) or None
+    if problem:
+        log(f"lab {lab.name!r} is up but cannot be reused ({problem}): taking it down and starting it anew")
+        _teardown(lab)
+        return None
+    members = lab.nodes(count)
+    inventory.write(inventory_path, lab, members, ssh.ensure_key(lab))
+    log(f"lab {lab.name!r} is already up with {count} running node(s): reusing it (inventory written again)")
+    return {"nodes": members, "ready": {}, "reused": True}
 
 
 def _create(lab, count, tree, inventory_path, timings):

@@ -23,11 +23,11 @@ import os
 import re
 from pathlib import Path
 
+from tools.lab import names
 from tools.lab.errors import LabError
 
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,7}$")
 KERNEL_PREFIX = "bml"
-DEFAULT_NAME = "lab"
+DEFAULT_NAME = names.DEFAULT
 DEFAULT_SUBNET = "10.213.0.0/24"
 MIN_NODES = 1
 MAX_NODES = 20
@@ -47,10 +47,8 @@ def cache_root():
 
 
 def validate_name(name):
-    """Return the name, or fail: it becomes part of 15-character interface names."""
-    if not NAME_PATTERN.match(name or ""):
-        raise LabError(f"invalid lab name {name!r}: use 1-8 lowercase letters or digits, starting with a letter (e.g. --name lab2)")
-    return name
+    """Return the name, or fail: it becomes part of 15-character interface names (tools/lab/names.py)."""
+    return names.validate(name)
 
 
 def parse_subnet(text):

@@ -86,7 +86,7 @@ def shop_fixture(lab_k8s):
 
 @pytest.fixture(scope='module', name='old_plane')
 def old_plane_fixture(lab_k8s_factory):
-    return lab_k8s_factory(SESSION_NAME + '-old', version=OLD_VERSION, apiserver_only=True)
+    return lab_k8s_factory(SESSION_NAME[:5] + 'old', version=OLD_VERSION, apiserver_only=True)
 
 
 @pytest.fixture(name='old_shop')

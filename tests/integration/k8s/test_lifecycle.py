@@ -11,7 +11,7 @@ from tools.lab.k8s import cli, cluster, config, controllers, paths, processes
 
 pytestmark = pytest.mark.k8s
 
-NAME = "lifecycle"
+NAME = "second"
 
 
 def _quiet(_line):
@@ -83,6 +83,6 @@ def test_pgo_controller_request_explains_why_it_is_unavailable():
         controllers.start(NAME, "pgo", progress=_quiet)
 
 
-def test_missing_crd_set_fails_loudly(lab_k8s):
-    with pytest.raises(LabError, match="CRD set 'nope' not found"):
+def test_unknown_crd_set_fails_loudly(lab_k8s):
+    with pytest.raises(LabError, match="unknown CRD set 'nope': known sets are cert-manager, metallb, pgo, istio"):
         lab_k8s.load_crds("nope")

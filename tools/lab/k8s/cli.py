@@ -4,7 +4,7 @@
     lab k8s up [--name N] [--kubernetes-version V] [--apiserver-only] [--timeout S]
     lab k8s status [--name N]
     lab k8s down [--name N | --all]
-    lab k8s crds [--name N] SET...              (cert-manager, metallb, pgo, istio)
+    lab k8s crds [--name N] [--fetch] SET...    (cert-manager, metallb, pgo, istio; at the roles' pinned versions)
     lab k8s controller start|stop NAME [--name N]   (metallb; pgo is explained)
 """
 
@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 
+from tools.lab import names
 from tools.lab.errors import LabError
 from tools.lab.k8s import build, cluster, config, controllers, crds, paths, versions
 
@@ -21,7 +22,7 @@ def _parser():
     commands = parser.add_subparsers(dest="command", required=True)
 
     def named(sub):
-        sub.add_argument("--name", default=paths.DEFAULT_NAME, help=f"control plane name (default {paths.DEFAULT_NAME})")
+        sub.add_argument("--name", default=names.default(), help=f"control plane {names.HELP}")
 
     def versioned(sub):
         sub.add_argument("--kubernetes-version", help=f"k8s.io/kubernetes release (default {versions.DEFAULT_KUBERNETES_VERSION}, "
@@ -30,7 +31,7 @@ def _parser():
     build_parser = commands.add_parser("build", help="build and cache every binary (skips what is cached)")
     versioned(build_parser)
     build_parser.add_argument("--only", nargs="+", metavar="TARGET",
-                              help=f"build only these: {', '.join(versions.KUBERNETES_BINARIES + tuple(versions.TOOLS))}")
+                              help=f"build only these: {', '.join(versions.TARGETS)}")
     up_parser = commands.add_parser("up", help="start a control plane with 3 Ready kwok nodes")
     named(up_parser)
     versioned(up_parser)
@@ -40,8 +41,9 @@ def _parser():
     down_parser = commands.add_parser("down", help="stop a control plane and remove its state")
     named(down_parser)
     down_parser.add_argument("--all", action="store_true", help="every control plane that has state")
-    crds_parser = commands.add_parser("crds", help="load upstream CRD sets from shared/crds")
+    crds_parser = commands.add_parser("crds", help=f"load upstream CRD sets at the roles' pins from ../shared/upstream (or ${crds.DATA_VARIABLE})")
     named(crds_parser)
+    crds_parser.add_argument("--fetch", action="store_true", help="without the upstream data: download the pinned files (sha256-checked)")
     crds_parser.add_argument("sets", nargs="+", metavar="SET", help=", ".join(crds.KNOWN_SETS))
     controller_parser = commands.add_parser("controller", help="start or stop a real controller")
     controller_parser.add_argument("action", choices=("start", "stop"))
@@ -74,6 +76,8 @@ def run(arguments):
         state = config.load_state(paths.state_dir(arguments.name))
         if not cluster.healthy(state):
             raise LabError(f"control plane {arguments.name!r} is not running: start it with `lab k8s up --name {arguments.name}`")
+        if arguments.fetch:
+            crds.fetch(arguments.sets)
         crds.load(state, arguments.sets)
     elif arguments.command == "controller":
         action = controllers.start if arguments.action == "start" else controllers.stop

@@ -58,15 +58,15 @@ def _ready_nodes(api):
 
 def _binaries(version):
     kube = versions.kubernetes(version)
-    tools = versions.kubernetes(versions.DEFAULT_KUBERNETES_VERSION)  # one kubectl for every control plane
+    default = versions.kubernetes(versions.DEFAULT_KUBERNETES_VERSION)  # one kubectl, etcd and kwok for every control plane
     return {
-        "etcd": build.binary(versions.TOOLS["etcd"], "etcd"),
+        "etcd": build.binary(default, "etcd"),
         "kube-apiserver": build.binary(kube, "kube-apiserver"),
         "kube-controller-manager": build.binary(kube, "kube-controller-manager"),
         "kube-scheduler": build.binary(kube, "kube-scheduler"),
-        "kubectl": build.binary(tools, "kubectl"),
-        "kwok": build.binary(versions.TOOLS["kwok"], "kwok"),
-        "kwok-stages": build.binary(versions.TOOLS["kwok"], "stages.yaml"),
+        "kubectl": build.binary(default, "kubectl"),
+        "kwok": build.binary(default, "kwok"),
+        "kwok-stages": build.binary(default, "stages.yaml"),
         "helm": build.binary(versions.TOOLS["helm"], "helm"),
         "kubeconform": build.binary(versions.TOOLS["kubeconform"], "kubeconform"),
     }

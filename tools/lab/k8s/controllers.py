@@ -28,13 +28,14 @@ def _metallb(state, progress):
     component = versions.TOOLS["metallb"]
     build.build(component, progress)
     crds.load(state, ["metallb"], progress)
-    crds.apply_files(state, [build.binary(component, "addresspools-crd.yaml")], progress)
     state_dir = paths.state_dir(state["name"])
     Api(state["ports"]["apiserver"], state_dir / "pki").create(
         "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": METALLB_NAMESPACE}})
-    # --port=-1: v0.13's metrics listener would bind every interface; an invalid port keeps it closed (logged, not fatal).
+    # --port=-1: the metrics listener would bind every interface; an invalid port keeps it closed (logged, not fatal).
+    # Webhooks are off (no Service can reach a local process), so there are no webhook certificates to rotate.
     argv = [str(build.binary(component, "metallb-controller")), f"--kubeconfig={state_dir / 'admin.kubeconfig'}",
-            f"--namespace={METALLB_NAMESPACE}", "--webhook-mode=disabled", "--port=-1", "--log-level=info"]
+            f"--namespace={METALLB_NAMESPACE}", "--webhook-mode=disabled", "--disable-cert-rotation", "--port=-1",
+            "--log-level=info"]
     return processes.start(state_dir, "metallb-controller", argv)
 
 

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import time
 
 from tools.lab.errors import LabError
 from tools.lab.k8s import paths
@@ -22,16 +23,34 @@ def go_environment():
     return dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="-mod=mod")
 
 
-def run_go(arguments, cwd, log, environment=None):
-    """Run go with output appended to ``log``; return (exit code, last lines of output)."""
+def run_go(arguments, cwd, log, environment=None, heartbeat=None, every=60):
+    """Run go with all its output (the "go: downloading" lines too) appended to ``log``; return (exit code, last lines).
+
+    ``heartbeat(seconds, packages_compiled)`` is called every ``every`` seconds while go runs, so a long build shows progress
+    on the console without its thousand lines.
+    """
+    started = time.monotonic()
     with open(log, "a", encoding="utf-8") as handle:
         handle.write(f"$ go {' '.join(arguments)}\n")
         handle.flush()
-        result = subprocess.run(["go", *arguments], cwd=cwd, env=environment or go_environment(), stdout=handle,
-                                stderr=subprocess.STDOUT, check=False)
+        with subprocess.Popen(["go", *arguments], cwd=cwd, env=environment or go_environment(), stdout=handle,
+                              stderr=subprocess.STDOUT) as process:
+            while True:
+                try:
+                    process.wait(timeout=every)
+                    break
+                except subprocess.TimeoutExpired:
+                    if heartbeat:
+                        heartbeat(time.monotonic() - started, compiled_count(log))
     with open(log, encoding="utf-8", errors="replace") as handle:
         tail = handle.read().splitlines()[-15:]
-    return result.returncode, tail
+    return process.returncode, tail
+
+
+def compiled_count(path):
+    """Packages `go build -v` has listed in the log so far (not its "go: downloading ..." lines)."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return sum(1 for line in handle if line.strip() and not line.startswith(("go: ", "$ ")))
 
 
 def _kubernetes_gomod_text(component, log):
@@ -72,7 +91,7 @@ def ensure(component, log):
     else:
         text = f"module baremetal-lab/{component.name}\n\ngo 1.26.0\n"
     (directory / "go.mod").write_text(text, encoding="utf-8")
-    packages = [f"{package}@{component.version}" for _binary, package in component.binaries]
+    packages = [f"{member.package}@{member.version}" for member in component.binaries]
     code, tail = run_go(["get", "-tool", *packages], directory, log)
     if code != 0:
         (directory / "go.mod").unlink()

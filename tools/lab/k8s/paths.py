@@ -1,13 +1,11 @@
 """Where the control plane keeps binaries (cache, shared by all runs) and state (one directory per cluster)."""
 
 import os
-import re
 from pathlib import Path
 
-from tools.lab.errors import LabError
+from tools.lab import names
 
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
-DEFAULT_NAME = "default"
+DEFAULT_NAME = names.DEFAULT
 GOMOD_DIR = Path(__file__).resolve().parent / "gomod"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -33,17 +31,10 @@ def state_root():
 
 
 def validate_name(name):
-    """Return the cluster name, or fail: it names a directory and appears in process command lines."""
-    if not NAME_PATTERN.match(name or ""):
-        raise LabError(f"invalid control plane name {name!r}: use lowercase letters, digits and '-', starting with a letter (e.g. --name old)")
-    return name
+    """Return the cluster name, or fail: the same rule as the lab's hosts (tools/lab/names.py)."""
+    return names.validate(name)
 
 
 def state_dir(name):
     """State directory of the control plane called ``name``."""
     return state_root() / validate_name(name)
-
-
-def crds_root():
-    """Upstream CRD sets: $BAREMETAL_LAB_CRDS, else ../shared/crds next to the checkout."""
-    return Path(os.environ.get("BAREMETAL_LAB_CRDS", REPO_ROOT.parent / "shared" / "crds"))

@@ -2,6 +2,11 @@
 
 One Kubernetes version is the default; another can be chosen per command (``--kubernetes-version``) so
 version-dependent tests can run an older kube-apiserver next to the default one.
+
+A build is one *module set*: one wrapper module under gomod/ and one `go build` for all its binaries.
+etcd and kwok are built in the default Kubernetes module set, not in modules of their own: they share
+k8s.io/client-go, etcd's client, gRPC and protobuf with kube-apiserver, so Go compiles those packages once
+(on a cold 2-core machine that saves minutes, and the binaries use the same library versions).
 """
 
 import dataclasses
@@ -15,13 +20,22 @@ KUBERNETES_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-schedu
 
 
 @dataclasses.dataclass(frozen=True)
+class Binary:
+    """One binary of a module set: its Go package and the release of the module that holds it."""
+
+    name: str
+    package: str
+    version: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Component:
-    """One Go build: a wrapper module under gomod/ and the binaries it produces."""
+    """One module set: a wrapper module under gomod/, the binaries one `go build` makes from it."""
 
     name: str
     module: str
     version: str
-    binaries: tuple  # (binary name, Go package) pairs
+    binaries: tuple  # Binary, ...
     ldflags: tuple = ()
     cgo: bool = False
     hint: str = ""
@@ -31,23 +45,37 @@ class Component:
         """Directory name shared by the wrapper module and the cache: <name>-<version>."""
         return f"{self.name}-{self.version}"
 
+    def only(self, names):
+        """The same module set limited to the binaries called ``names``."""
+        return dataclasses.replace(self, binaries=tuple(b for b in self.binaries if b.name in names))
 
-# MetalLB: v0.14+ needs github.com/metallb/frr-k8s, which the Go module proxy here refuses (403),
-# so the newest buildable controller is v0.13.5 (IPAddressPool/L2Advertisement v1beta1 API, same as today).
+
+# Built inside the default Kubernetes module set (see the module docstring); versions pinned here.
+BUNDLED_TOOLS = {
+    "etcd": Binary("etcd", "go.etcd.io/etcd/server/v3", "v3.6.8"),
+    "kwok": Binary("kwok", "sigs.k8s.io/kwok/cmd/kwok", "v0.8.0"),
+}
+BUNDLED_LDFLAGS = ("-X sigs.k8s.io/kwok/pkg/consts.Version=v0.8.0",)
+
+
+def _tool(name, module, version, package, ldflags=(), hint=""):
+    return Component(name, module, version, (Binary(name if name != "metallb" else "metallb-controller", package, version),),
+                     ldflags, hint=hint)
+
+
+# Module sets of their own: their Kubernetes libraries differ from the control plane's (helm: v0.37, MetalLB: older).
+# MetalLB: v0.16.x needs github.com/metallb/frr-k8s v0.0.27, which the Go module proxy refuses (403); v0.15.2 builds.
 TOOLS = {
-    "etcd": Component("etcd", "go.etcd.io/etcd/server/v3", "v3.6.8", (("etcd", "go.etcd.io/etcd/server/v3"),)),
-    "kwok": Component("kwok", "sigs.k8s.io/kwok", "v0.8.0", (("kwok", "sigs.k8s.io/kwok/cmd/kwok"),),
-                      ("-X sigs.k8s.io/kwok/pkg/consts.Version=v0.8.0",)),
-    "helm": Component("helm", "helm.sh/helm/v3", "v3.22.0", (("helm", "helm.sh/helm/v3/cmd/helm"),),
-                      ("-X helm.sh/helm/v3/internal/version.version=v3.22.0",)),
-    "kubeconform": Component("kubeconform", "github.com/yannh/kubeconform", "v0.8.0",
-                             (("kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform"),)),
-    "metallb": Component("metallb", "go.universe.tf/metallb", "v0.13.5", (("metallb-controller", "go.universe.tf/metallb/controller"),),
-                         hint="v0.14 and newer need github.com/metallb/frr-k8s, which the Go module proxy does not serve"),
+    "helm": _tool("helm", "helm.sh/helm/v3", "v3.22.0", "helm.sh/helm/v3/cmd/helm",
+                  ("-X helm.sh/helm/v3/internal/version.version=v3.22.0",)),
+    "kubeconform": _tool("kubeconform", "github.com/yannh/kubeconform", "v0.8.0", "github.com/yannh/kubeconform/cmd/kubeconform"),
+    "metallb": _tool("metallb", "go.universe.tf/metallb", "v0.15.2", "go.universe.tf/metallb/controller",
+                     hint="v0.16 and newer need github.com/metallb/frr-k8s v0.0.27, which the Go module proxy does not serve"),
 }
 
 # Built by `lab k8s build` with no arguments; controllers are built too, so `controller start` never compiles.
-DEFAULT_TOOLS = ("etcd", "kwok", "helm", "kubeconform", "metallb")
+DEFAULT_TOOLS = ("helm", "kubeconform", "metallb")
+TARGETS = KUBERNETES_BINARIES + tuple(BUNDLED_TOOLS) + tuple(TOOLS)
 
 
 def kubernetes_version(requested=None):
@@ -59,12 +87,33 @@ def kubernetes_version(requested=None):
     return version
 
 
-def kubernetes(version, binaries=KUBERNETES_BINARIES):
-    """The k8s.io/kubernetes build at ``version`` for the chosen binaries, with version ldflags so /version is real."""
+def kubernetes(version, binaries=None):
+    """The k8s.io/kubernetes module set at ``version`` (limited to ``binaries``), with version ldflags so /version is real.
+
+    The default version's set also holds etcd and kwok (BUNDLED_TOOLS).
+    """
     minor = KUBERNETES_VERSION_PATTERN.match(version).group(1)
     ldflags = []
     for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
         ldflags += [f"-X {package}.gitVersion={version}", f"-X {package}.gitMajor=1", f"-X {package}.gitMinor={minor}",
                     f"-X {package}.gitTreeState=clean"]
-    return Component("kubernetes", "k8s.io/kubernetes", version,
-                     tuple((binary, f"k8s.io/kubernetes/cmd/{binary}") for binary in binaries), tuple(ldflags))
+    members = [Binary(name, f"k8s.io/kubernetes/cmd/{name}", version) for name in KUBERNETES_BINARIES]
+    if version == DEFAULT_KUBERNETES_VERSION:
+        members += list(BUNDLED_TOOLS.values())
+        ldflags += list(BUNDLED_LDFLAGS)
+    component = Component("kubernetes", "k8s.io/kubernetes", version, tuple(members), tuple(ldflags))
+    return component if binaries is None else component.only(binaries)
+
+
+def set_of(target, version):
+    """The module set (at ``version`` for Kubernetes binaries) that builds ``target``."""
+    if target in TOOLS:
+        return TOOLS[target]
+    if target in BUNDLED_TOOLS or target == "kubectl":  # one kubectl, etcd and kwok serve every control plane
+        return kubernetes(DEFAULT_KUBERNETES_VERSION, (target,))
+    return kubernetes(version, (target,))
+
+
+def full_set(component):
+    """The whole module set a (possibly limited) component belongs to: its wrapper module lists every binary."""
+    return TOOLS.get(component.name) or kubernetes(component.version)
