@@ -119,12 +119,30 @@ def test_extra_config_merges_nested_keys():
 
 # The role stops before it writes anything.
 
-def test_role_refuses_to_run_without_binary_checksum(tmp_path):
-    result = render('seed.yml', tmp_path / 'work', {'rke1_binary_sha256': ''})
+def test_role_refuses_a_malformed_binary_checksum(tmp_path):
+    result = render('seed.yml', tmp_path / 'work', {'rke1_binary_sha256': 'abc123'})
     assert result.returncode != 0
-    assert 'rke1_binary_sha256 must be the sha256' in result.stdout
-    assert 'sha256sum.txt' in result.stdout
+    assert 'rke1_binary_sha256 must be the sha256 (64 hex digits)' in result.stdout
+    assert '"abc123"' in result.stdout and 'sha256sum.txt' in result.stdout
     assert not (tmp_path / 'work').exists()
+
+
+def test_role_refuses_a_local_binary_without_its_checksum(tmp_path):
+    """A file:// binary has no checksum file to read: the air-gapped user gives its sha256."""
+    result = render('seed.yml', tmp_path / 'work', {'rke1_binary_sha256': '',
+                                                   'rke1_binary_url': 'file:///srv/mirror/rke_linux-amd64'})
+    assert result.returncode != 0
+    assert 'rke1_binary_checksum_url must be an http:// or https:// URL' in result.stdout
+    assert '"file:///srv/mirror/sha256sum.txt"' in result.stdout
+    assert 'set rke1_binary_sha256 to its' in result.stdout
+    assert not (tmp_path / 'work').exists()
+
+
+def test_default_binary_needs_no_checksum_setting(tmp_path):
+    """The defaults pass the preflight: the release's sha256sum.txt is read at install time."""
+    result = render('seed.yml', tmp_path / 'work', {'rke1_binary_sha256': ''})
+    assert result.returncode == 0, result.stdout
+    assert (tmp_path / 'work' / 'cluster.yml').is_file()
 
 
 def test_role_refuses_weave_with_a_clear_message(tmp_path):
