@@ -179,11 +179,12 @@ def test_no_secret_in_the_verbose_output(cluster):
         assert PASSPHRASE not in output
 
 
-def test_missing_checksum_fails_before_any_change(cluster, tmp_path):
+def test_local_tarball_without_its_checksum_fails_before_any_change(cluster, tmp_path):
+    """Air-gapped: a tarball on the controller comes with its sha256; without it nothing runs."""
     (tmp_path / "inventory.yml").write_text((cluster["work"] / "inventory.yml").read_text())
     code, output = run_role(tmp_path, dict(cluster["settings"], rke2_tarball_sha256=""))
     assert code != 0
-    assert "Set rke2_tarball_sha256" in output
+    assert "is a local file: set rke2_tarball_sha256 to its sha256" in output
     assert all(count == 0 for count in recap(output).values())
 
 
