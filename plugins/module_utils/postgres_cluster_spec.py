@@ -13,6 +13,7 @@ earlier run wrote it (for example pgBouncer switched off), see postgres_merge_pa
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import re
 
 API_VERSION = 'postgres-operator.crunchydata.com/v1beta1'
@@ -21,6 +22,9 @@ LABEL_CLUSTER = 'postgres-operator.crunchydata.com/cluster'
 LABEL_INSTANCE_SET = 'postgres-operator.crunchydata.com/instance-set'
 LABEL_ROLE = 'postgres-operator.crunchydata.com/role'
 HOSTNAME_TOPOLOGY = 'kubernetes.io/hostname'
+# The list items and pgBackRest settings postgres_cluster wrote, so that a later run removes the ones the task no
+# longer names and leaves everything else in those lists (added by others) alone.
+OWNED_ANNOTATION = 'baremetal.platform/postgres-cluster-owned'
 SERVICE_TYPES = ('ClusterIP', 'NodePort', 'LoadBalancer')
 POSTGRES_VERSIONS = (11, 18)  # the CRD's minimum and maximum of spec.postgresVersion
 
@@ -216,6 +220,11 @@ def _pgbouncer(params):
     }}
 
 
+def users_managed(params):
+    """Whether the task manages spec.users: it lists users, or it owns the whole list (purge_users)."""
+    return params.get('users') is not None or bool(params.get('purge_users'))
+
+
 def _users(params):
     users = []
     for user in params.get('users') or []:
@@ -245,16 +254,21 @@ def _backups(params):
     secret = backups.get('configuration_secret')
     # pgBackRest settings are strings in the CRD; YAML users often write retention counts as numbers.
     settings = dict((key, str(value)) for key, value in (backups.get('global_options') or {}).items())
-    return {'pgbackrest': {
-        'repos': [_repo(repo) for repo in backup_repos(params)],
-        'global': settings or None,
-        'configuration': [{'secret': {'name': secret}}] if secret else None,
-    }}
+    pgbackrest = {'repos': [_repo(repo) for repo in backup_repos(params)]}
+    if settings:
+        pgbackrest['global'] = settings
+    if secret:
+        pgbackrest['configuration'] = [{'secret': {'name': secret}}]
+    return {'pgbackrest': pgbackrest}
 
 
 def build_spec(params):
-    """The spec fields postgres_cluster owns; None marks a field that must be absent."""
-    return {
+    """The spec fields postgres_cluster owns; None marks a field that must be absent.
+
+    spec.users is owned only when the task lists users or sets purge_users; pgBackRest global settings and the
+    configuration Secret only when given (see plan() for removing the ones an earlier run wrote).
+    """
+    spec = {
         'postgresVersion': params['postgres_version'],
         'instances': [_instance_set(params)],
         'service': {'type': params['service_type']},
@@ -267,6 +281,73 @@ def build_spec(params):
         'users': _users(params),
         'backups': _backups(params),
     }
+    if not users_managed(params):
+        del spec['users']
+    return spec
+
+
+def owned_items(params):
+    """What this run owns in the lists and maps it shares with others (recorded in OWNED_ANNOTATION)."""
+    backups = params.get('backups') or {}
+    owned = {
+        'instances': [params['instance_name']],
+        'repos': sorted(repo['name'] for repo in backup_repos(params)),
+        'global': sorted(str(key) for key in backups.get('global_options') or {}),
+        'configuration': [backups['configuration_secret']] if backups.get('configuration_secret') else [],
+    }
+    if users_managed(params):
+        owned['users'] = sorted(user['name'] for user in params.get('users') or [])
+    return owned
+
+
+def previously_owned(cluster):
+    """OWNED_ANNOTATION of the object on the server, as a dict of lists ({} when absent or unreadable)."""
+    annotations = ((cluster or {}).get('metadata') or {}).get('annotations') or {}
+    try:
+        found = json.loads(annotations.get(OWNED_ANNOTATION) or '{}')
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return dict((key, [str(item) for item in value]) for key, value in found.items() if isinstance(value, list))
+
+
+def owned_annotation(owned):
+    """OWNED_ANNOTATION's value: compact JSON with sorted keys, so an unchanged record compares equal."""
+    return json.dumps(owned, sort_keys=True, separators=(',', ':'))
+
+
+def plan(params, current):
+    """(desired spec, removals, owned record) for the object on the server (None when it is to be created).
+
+    removals: keyed list path -> keys of the items an earlier run of the module wrote and this task no longer
+    names (merge_owned drops them); items nobody recorded as the module's are somebody else's and stay. With
+    purge_users the module owns spec.users whole: users it does not list are removed.
+    """
+    desired = build_spec(params)
+    owned = owned_items(params)
+    before = previously_owned(current)
+    live = (current or {}).get('spec') or {}
+    removals = {
+        ('instances',): set(before.get('instances', [])) - set(owned['instances']),
+        ('backups', 'pgbackrest', 'repos'): set(before.get('repos', [])) - set(owned['repos']),
+        ('backups', 'pgbackrest', 'configuration'): set(before.get('configuration', [])) - set(owned['configuration']),
+    }
+    if params.get('purge_users'):
+        removals[('users',)] = set(user.get('name') for user in live.get('users') or []) - set(owned['users'])
+    elif 'users' in owned:
+        removals[('users',)] = set(before.get('users', [])) - set(owned['users'])
+    else:
+        owned['users'] = before.get('users', [])  # not managed by this task: keep the record as it was
+    if removals[('backups', 'pgbackrest', 'configuration')]:
+        desired['backups']['pgbackrest'].setdefault('configuration', [])
+    dropped_settings = set(before.get('global', [])) - set(owned['global'])
+    if dropped_settings:
+        pgbackrest = desired['backups']['pgbackrest']
+        pgbackrest['global'] = dict(pgbackrest.get('global') or {}, **dict((key, None) for key in dropped_settings))
+    if not owned['users'] and 'users' not in before and not users_managed(params):
+        del owned['users']
+    return desired, removals, owned
 
 
 def build_object(params, spec):

@@ -5,8 +5,9 @@
 
 ``desired`` holds only owned fields; ``None`` there means "must be absent". Fields the server or operator
 added (defaults, status, other managers' keys) are left alone: a desired value matches when every key it
-names matches, so defaults inside list items do not cause a change on every run. Lists are replaced whole,
-as JSON merge patch always does.
+names matches, so defaults inside list items do not cause a change on every run. merge_patch replaces lists
+whole, as JSON merge patch does; merge_owned merges the keyed lists of the PostgresCluster spec item by item
+so that fields others set inside an item (and items others added) survive.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -76,3 +77,119 @@ def apply_patch(current, patch):
         else:
             merged[key] = value
     return merged
+
+
+# Lists in the PostgresCluster spec whose items the API server merges by a key (x-kubernetes-list-type: map,
+# x-kubernetes-list-map-keys: [name] in the CRD): the module changes only the items it names and keeps the rest.
+# backups.pgbackrest.configuration holds volume projections without a name; the module's own item is the projection
+# of its configuration Secret.
+def _by_name(item):
+    return item.get('name') if isinstance(item, dict) else None
+
+
+def _by_secret(item):
+    secret = item.get('secret') if isinstance(item, dict) else None
+    return secret.get('name') if isinstance(secret, dict) else None
+
+
+KEYED_LISTS = {
+    ('instances',): _by_name,
+    ('users',): _by_name,
+    ('backups', 'pgbackrest', 'repos'): _by_name,
+    ('backups', 'pgbackrest', 'configuration'): _by_secret,
+}
+
+
+def _merge_value(current, want, path, removals, keyed):
+    if want is None:
+        return None
+    if isinstance(want, dict):
+        merged = merge_owned(current if isinstance(current, dict) else {}, want, removals, path, keyed)
+        return merged if merged or isinstance(current, dict) else None
+    if isinstance(want, list) and path in keyed:
+        return _merge_keyed_list(current if isinstance(current, list) else [], want, path, removals, keyed)
+    if matches(want, current):
+        return current  # keep what the server added inside an equal value (defaults in list items)
+    return prune_none(want)
+
+
+def _merge_keyed_list(current, desired, path, removals, keyed):
+    key = keyed[path]
+    wanted = dict((key(item), item) for item in desired)
+    drop = set(removals.get(path) or ())
+    merged = []
+    for item in current:
+        name = key(item)
+        if name is not None and name in wanted:
+            merged.append(merge_owned(item, wanted.pop(name), removals, path + ('[]',), keyed))
+        elif name is None or name not in drop:
+            merged.append(item)  # somebody else's item: left exactly as it is
+    present = set(key(item) for item in merged)
+    merged.extend(prune_none(item) for item in desired if key(item) in wanted and key(item) not in present)
+    return merged or None  # nothing left: the field goes (an empty desired list only removes the module's items)
+
+
+def merge_owned(current, desired, removals=None, path=(), keyed=None):
+    """The object after the module's fields are applied to what the server holds, others' fields kept.
+
+    desired: owned fields only, None meaning "must be absent". Dicts merge key by key; lists in ``keyed`` merge
+    item by item by their key (an item keeps every field the module does not own); other lists and scalars are
+    replaced. removals maps a keyed list's path to the keys of items the module owned before and no longer wants.
+    """
+    keyed = KEYED_LISTS if keyed is None else keyed
+    removals = removals or {}
+    merged = dict(current or {})
+    for key, want in desired.items():
+        value = _merge_value(merged.get(key), want, path + (key,), removals, keyed)
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def diff_patch(before, after):
+    """The JSON merge patch that turns before into after (lists are sent whole, as merge patch requires)."""
+    patch = {}
+    for key in set(before) | set(after):
+        if key not in after:
+            patch[key] = None
+        elif key not in before:
+            patch[key] = after[key]
+        elif isinstance(before[key], dict) and isinstance(after[key], dict):
+            nested = diff_patch(before[key], after[key])
+            if nested:
+                patch[key] = nested
+        elif before[key] != after[key]:
+            patch[key] = after[key]
+    return patch
+
+
+def _label(path, item, key):
+    name = key(item) if key else None
+    return '%s[%s]' % (path, name) if name is not None else path
+
+
+def changed_fields(before, after, path='spec', keyed=None, _parts=()):
+    """Every leaf that differs between before and after: [{field, before, after}], keyed list items by key.
+
+    A field is named like ``spec.instances[instance1].replicas`` or ``spec.backups.pgbackrest.repos[repo2]``.
+    """
+    keyed = KEYED_LISTS if keyed is None else keyed
+    if isinstance(before, dict) and isinstance(after, dict):
+        found = []
+        for key in sorted(set(before) | set(after)):
+            found.extend(changed_fields(before.get(key), after.get(key), '%s.%s' % (path, key), keyed, _parts + (key,)))
+        return found
+    key = keyed.get(_parts)
+    if key and isinstance(before, list) and isinstance(after, list):
+        old = dict((key(item), item) for item in before)
+        new = dict((key(item), item) for item in after)
+        found = []
+        for name in [key(item) for item in before] + [key(item) for item in after if key(item) not in old]:
+            item = old.get(name) if name in old else new.get(name)
+            found.extend(changed_fields(old.get(name), new.get(name), _label(path, item, key), keyed, _parts + ('[]',)))
+        return found
+    if before == after:
+        return []
+    return [{'field': path, 'before': before, 'after': after}]

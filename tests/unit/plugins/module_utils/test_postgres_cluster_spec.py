@@ -104,7 +104,8 @@ def test_users_and_databases():
     users = [{"name": "shop", "databases": ["shop", "orders"], "options": "CREATEDB"}, {"name": "report", "databases": []}]
     assert spec_builder.build_spec(options(users=users))["users"] == [
         {"name": "shop", "databases": ["shop", "orders"], "options": "CREATEDB"}, {"name": "report"}]
-    assert spec_builder.build_spec(SEED)["users"] is None
+    assert "users" not in spec_builder.build_spec(SEED), "users omitted: spec.users is not the module's"
+    assert spec_builder.build_spec(options(purge_users=True))["users"] is None, "purge_users owns the list"
 
 
 def test_storage_classes_collects_data_and_backup_classes_once():
