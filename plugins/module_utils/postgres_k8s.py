@@ -12,6 +12,7 @@ from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common impo
     API_ERRORS, api_error_message, resource,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import API_VERSION, KIND
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres_operator import CONTROL_PLANE_LABEL, is_operator
 
 try:
     from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError
@@ -62,3 +63,54 @@ def wait_until(fetch, done, timeout):
         if time.monotonic() >= deadline:
             return value, False
         time.sleep(POLL_SECONDS)
+
+
+def _event_time(event):
+    return (event.get('lastTimestamp') or event.get('eventTime') or (event.get('series') or {}).get('lastObservedTime')
+            or (event.get('metadata') or {}).get('creationTimestamp') or '')
+
+
+def warning_events(client, namespace, name, kind='PostgresCluster', limit=5):
+    """The newest Warning events about one object, as 'Reason: message' lines (newest last; [] when unreadable)."""
+    selector = 'involvedObject.kind=%s,involvedObject.name=%s,type=Warning' % (kind, name)
+    try:
+        found = resource(client, 'v1', 'Event').get(namespace=namespace, field_selector=selector).to_dict()
+    except API_ERRORS + (ResourceNotFoundError,):
+        return []
+    events = sorted(found.get('items') or [], key=lambda event: str(_event_time(event)))[-limit:]
+    lines = []
+    for event in events:
+        count = event.get('count') or ((event.get('series') or {}).get('count'))
+        times = ' (%d times)' % count if count and count > 1 else ''
+        lines.append('%s: %s%s' % (event.get('reason'), (event.get('message') or '').strip(), times))
+    return lines
+
+
+def explain_with_events(client, namespace, name, kind='PostgresCluster'):
+    """A sentence quoting the object's recent Warning events, for the message of a failed wait."""
+    lines = warning_events(client, namespace, name, kind)
+    if not lines:
+        return (' %s %s/%s has no Warning events (if the operator runs, it has not complained; else check that its '
+                'Deployment is up).' % (kind, namespace, name))
+    return ' Recent Warning events of %s %s/%s: %s.' % (kind, namespace, name, '; '.join(lines))
+
+
+def operator_deployments(module, client, namespace=None, name=None):
+    """The operator Deployments as dicts: the named one, else those with RELATED_IMAGE_POSTGRES_* in any namespace.
+
+    The lookup by label (the operator's kustomize install sets CONTROL_PLANE_LABEL) comes first; a scan of every
+    Deployment follows when it finds nothing (helm and other installs). Returns None when listing is forbidden.
+    """
+    deployments = resource(client, 'apps/v1', 'Deployment')
+    if name:
+        found = get_or_none(module, deployments, name, namespace, 'Deployment')
+        return [found] if found else []
+    try:
+        candidates = deployments.get(namespace=namespace, label_selector=CONTROL_PLANE_LABEL).to_dict().get('items') or []
+        operators = [item for item in candidates if is_operator(item)]
+        if not operators:
+            candidates = deployments.get(namespace=namespace).to_dict().get('items') or []
+            operators = [item for item in candidates if is_operator(item)]
+    except API_ERRORS:
+        return None
+    return operators

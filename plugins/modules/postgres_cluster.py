@@ -18,8 +18,19 @@ description:
   - Replaces the PGO v4 command C(pgo create cluster NAME --replica-count 2 --sync-replication --pgbouncer
     --service-type=LoadBalancer); see docs/pgo-flags.md for the flag-to-option table.
   - Every option is checked before any API write, and a StorageClass that is named is looked up first.
-  - Updates send a JSON merge patch of only the fields that differ, so a change of O(replicas) or
-    O(sync_replication) touches only those fields; fields set by the operator or by others are left alone.
+  - O(postgres_version) is checked against the Postgres majors the installed operator has images for (PGO 5.8.9,
+    6.0.0 and 6.0.3 ship 15 to 18), before any write. The operator is found by O(operator_deployment), else by
+    O(operator_version), else by looking for the Deployment with the C(RELATED_IMAGE_POSTGRES_<major>) variables; a
+    C(spec.image) set on the cluster skips the check (that image replaces the operator's).
+  - Updates read the live object, apply only the fields the module owns and send the difference as a JSON merge
+    patch, conditional on the object's C(resourceVersion) (retried after a conflict). Lists the API merges by name
+    (C(spec.instances), C(spec.users), C(spec.backups.pgbackrest.repos)) and the C(spec.backups.pgbackrest.configuration)
+    list are merged item by item - fields others set inside an item (for example C(resources) added to the instance set
+    with C(kubectl patch)) and items others added (another repository, another user) are kept; a merge patch must send
+    such a list whole, so the patch holds the whole merged list.
+  - The list items and pgBackRest C(global) settings the module wrote are recorded in the annotation
+    C(baremetal.platform/postgres-cluster-owned); an item the task no longer names is removed only when that record
+    says the module wrote it. Objects written before this record existed start it on the next run (one change).
 author:
   - baremetal.platform maintainers (@baremetal-platform)
 extends_documentation_fragment:
@@ -30,11 +41,16 @@ attributes:
     description: Computes the change and returns it without writing.
   diff_mode:
     support: full
-    description: Shows the owned spec fields before and after.
+    description: Shows every spec field that changes, before and after (whole top-level fields, others' parts included).
 options:
   name:
     description:
-      - Cluster name (a DNS-1035 label). Services are C(<name>-primary), C(<name>-replicas), C(<name>-pgbouncer).
+      - Cluster name (a DNS-1035 label).
+      - "The operator creates these Services: C(<name>-ha) (the primary, of type O(service_type); its endpoints follow
+        the Patroni leader), C(<name>-primary) (always headless: the in-cluster name C(<name>-primary.<namespace>.svc)
+        in the user Secrets, resolving to C(<name>-ha)), C(<name>-replicas) (the replicas, of type O(service_type)),
+        C(<name>-pods) and C(<name>-ha-config) (headless), and C(<name>-pgbouncer) when pgBouncer is on (of type
+        O(pgbouncer.service_type))."
     type: str
     required: true
   namespace:
@@ -78,7 +94,13 @@ options:
     type: bool
     default: false
   service_type:
-    description: Type of the primary and replica Services, like pgo v4's C(--service-type).
+    description:
+      - Type of the primary Service C(<name>-ha) (C(spec.service.type)) and of the replica Service C(<name>-replicas)
+        (C(spec.replicaService.type)), like pgo v4's C(--service-type). C(<name>-primary) stays headless whatever
+        the type; with C(LoadBalancer) the external address is on C(<name>-ha).
+      - Also the default of O(pgbouncer.service_type).
+      - The external addresses, once the load balancer assigned them, are returned by
+        M(baremetal.platform.postgres_credentials_info).
     type: str
     choices: [ClusterIP, NodePort, LoadBalancer]
     default: ClusterIP
@@ -96,7 +118,7 @@ options:
         type: int
         default: 1
       service_type:
-        description: Type of the C(<name>-pgbouncer) Service; defaults to O(service_type).
+        description: Type of the C(<name>-pgbouncer) Service (C(spec.proxy.pgBouncer.service.type)); defaults to O(service_type).
         type: str
         choices: [ClusterIP, NodePort, LoadBalancer]
   storage_size:
@@ -119,7 +141,10 @@ options:
   users:
     description:
       - Postgres users the operator creates (C(spec.users)), each with a Secret C(<name>-pguser-<user>).
-      - Omitted means the operator's default, a user and database named after the cluster.
+      - Merged by name into C(spec.users) - users declared by others stay. A user an earlier run of the module wrote
+        and the task no longer lists is removed (the operator then deletes its Secret, but not the role).
+      - Omitted means the module leaves C(spec.users) as it is (without any users there the operator creates its
+        default, a user and database named after the cluster), unless O(purge_users=true).
     type: list
     elements: dict
     suboptions:
@@ -135,6 +160,35 @@ options:
       options:
         description: Role options such as C(SUPERUSER) or C(CREATEDB) (no passwords, no C(;)).
         type: str
+  purge_users:
+    description:
+      - Own the whole C(spec.users) list - users it does not list are removed, also users declared by others (the
+        operator deletes their Secrets). With O(users) omitted or empty, C(spec.users) is removed and the operator
+        falls back to its default user.
+    type: bool
+    default: false
+  operator_version:
+    description:
+      - Version of the installed Crunchy PGO (for example C(6.0.3), as the role C(baremetal.platform.postgres_operator)
+        installs it); O(postgres_version) is checked against the Postgres majors that release ships images for.
+      - A release the module does not know is ignored with a warning, and the operator Deployment is read instead.
+    type: str
+  operator_deployment:
+    description:
+      - The operator Deployment to read the supported Postgres majors from (its C(RELATED_IMAGE_POSTGRES_<major>)
+        variables), for an operator installed elsewhere; takes precedence over O(operator_version).
+      - Omitted (with O(operator_version) omitted too) means the module looks for that Deployment itself, and warns
+        when it finds none or may not list Deployments.
+    type: dict
+    suboptions:
+      name:
+        description: Deployment name (C(pgo) for the upstream manifests).
+        type: str
+        required: true
+      namespace:
+        description: Its namespace (C(postgres-operator) for the upstream manifests).
+        type: str
+        required: true
   backups:
     description:
       - pgBackRest backup repositories (C(spec.backups.pgbackrest)). Omitted means one volume repository C(repo1)
@@ -201,7 +255,8 @@ options:
   wait:
     description:
       - Wait until the operator reports every Postgres and pgBouncer pod ready (with O(state=absent), until the object is gone).
-      - On timeout the module fails and says what is still missing.
+      - On timeout the module fails and says what is still missing, quoting the cluster's recent Warning events (such
+        as C(MissingRequiredImage)).
     type: bool
     default: false
   wait_timeout:
@@ -264,10 +319,35 @@ cluster:
   returned: state=present
   type: dict
 patch:
-  description: The JSON merge patch of C(spec) that was (or in check mode would be) sent; empty when nothing changed or the object was created.
+  description:
+    - The JSON merge patch of C(spec) that was (or in check mode would be) sent; empty when nothing changed or the
+      object was created.
+    - A list that changes is sent whole, with the fields and items others set in it.
   returned: always
   type: dict
-  sample: {instances: [{name: instance1, replicas: 3}]}
+  sample: {instances: [{name: instance1, replicas: 4, resources: {limits: {cpu: "2"}}, dataVolumeClaimSpec: {}}]}
+changes:
+  description: Every field that changes, list items named by their key; the owned-items annotation included.
+  returned: state=present
+  type: list
+  elements: dict
+  contains:
+    field:
+      description: The field, for example C(spec.instances[instance1].replicas).
+      type: str
+    before:
+      description: Its value before (null when absent).
+      type: raw
+    after:
+      description: Its value after (null when removed).
+      type: raw
+  sample: [{field: "spec.instances[instance1].replicas", before: 3, after: 4}]
+supported_postgres_versions:
+  description: The Postgres majors the installed operator has images for (when the module could tell).
+  returned: state=present and the operator was found
+  type: list
+  elements: int
+  sample: [15, 16, 17, 18]
 ready:
   description: Whether the operator reported every pod ready (only known with O(wait=true)).
   returned: when wait is true and state is present
@@ -280,13 +360,17 @@ from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common impo
     API_ERRORS, api_error_message, connect, k8s_auth_argument_spec, require_k8s_libraries, resource,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import (
-    build_object, build_spec, name_errors, storage_classes, total_instances, validation_errors,
+    OWNED_ANNOTATION, build_object, name_errors, owned_annotation, plan, storage_classes, total_instances,
+    validation_errors,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_k8s import (
-    cluster_resource, get_or_none, plain, wait_until,
+    cluster_resource, explain_with_events, get_or_none, operator_deployments, plain, wait_until,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_merge_patch import (
-    apply_patch, merge_patch, owned_view, prune_none,
+    changed_fields, diff_patch, merge_owned,
+)
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres_operator import (
+    SUPPORTED, majors_from_deployment, normalize_version, version_error,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_status import readiness
 
@@ -327,6 +411,12 @@ def argument_spec():
             databases=dict(type='list', elements='str', default=[]),
             options=dict(type='str'),
         )),
+        purge_users=dict(type='bool', default=False),
+        operator_version=dict(type='str'),
+        operator_deployment=dict(type='dict', options=dict(
+            name=dict(type='str', required=True),
+            namespace=dict(type='str', required=True),
+        )),
         backups=dict(type='dict', options=dict(
             repos=dict(type='list', elements='dict', default=[], options=repo),
             global_options=dict(type='dict', default={}),
@@ -348,31 +438,120 @@ def check_storage_classes(module, client):
                                  'storageclass).' % name)
 
 
-def write(module, api, current, desired):
-    """Create or patch; returns (changed, patch, object after)."""
+def operator_postgres_majors(module, client):
+    """(majors, source) the installed operator can run, or (None, None) when it cannot be told (with a warning)."""
     params = module.params
-    if current is None:
-        body = build_object(params, prune_none(desired))
-        if module.check_mode:
-            return True, {}, body
-        try:
-            return True, {}, plain(api.create(body=body, namespace=params['namespace']))
-        except API_ERRORS as exc:
-            module.fail_json(msg='The API server refused the new PostgresCluster %s/%s: %s'
-                                 % (params['namespace'], params['name'], api_error_message(exc)))
-    patch = merge_patch(desired, current.get('spec'))
-    if not patch or module.check_mode:
-        return bool(patch), patch, current
+    named = params['operator_deployment']
+    if named:
+        found = operator_deployments(module, client, named['namespace'], named['name'])
+        if not found:
+            module.fail_json(msg='operator_deployment %s/%s does not exist; name the Deployment of the Crunchy '
+                                 'postgres-operator (kubectl get deployments -A | grep pgo).'
+                                 % (named['namespace'], named['name']))
+        majors = majors_from_deployment(found[0])
+        if not majors:
+            module.fail_json(msg='Deployment %s/%s has no RELATED_IMAGE_POSTGRES_<major> variable, so it is not the '
+                                 'Crunchy postgres-operator; name the operator Deployment in operator_deployment.'
+                                 % (named['namespace'], named['name']))
+        return majors, 'the Crunchy PGO Deployment %s/%s' % (named['namespace'], named['name'])
+    version = normalize_version(params['operator_version'])
+    if version in SUPPORTED:
+        return SUPPORTED[version], 'Crunchy PGO %s' % version
+    if version:
+        module.warn('operator_version %s is not in the table of known Crunchy PGO releases (%s); reading the '
+                    'operator Deployment instead.' % (version, ', '.join(sorted(SUPPORTED))))
+    found = operator_deployments(module, client)
+    if found is None:
+        module.warn('Could not list Deployments to find the Crunchy postgres-operator; postgres_version was checked '
+                    'against the CRD only. Set operator_version or operator_deployment.')
+        return None, None
+    if not found:
+        module.warn('No Deployment with RELATED_IMAGE_POSTGRES_* variables (the Crunchy postgres-operator) was '
+                    'found; postgres_version was checked against the CRD only. Set operator_version or '
+                    'operator_deployment.')
+        return None, None
+    majors = sorted(set(major for deployment in found for major in majors_from_deployment(deployment)))
+    names = ', '.join('%s/%s' % (item['metadata'].get('namespace'), item['metadata']['name']) for item in found)
+    return tuple(majors), 'the Crunchy PGO Deployment %s' % names
+
+
+def check_operator_images(module, client, current):
+    """Fail before any write when the installed operator has no image for postgres_version."""
+    if ((current or {}).get('spec') or {}).get('image'):
+        return None  # spec.image (set by someone) replaces the operator's image for the Postgres major
+    majors, source = operator_postgres_majors(module, client)
+    if majors is None:
+        return None
+    error = version_error(module.params['postgres_version'], majors, source)
+    if error:
+        module.fail_json(msg=error, supported_postgres_versions=list(majors))
+    return list(majors)
+
+
+def _is_conflict(exc):
+    return getattr(exc, 'status', None) == 409
+
+
+def create(module, api, desired, owned):
+    params = module.params
+    body = build_object(params, merge_owned({}, desired))
+    body['metadata']['annotations'] = {OWNED_ANNOTATION: owned_annotation(owned)}
+    result = dict(changed=True, patch={}, changes=changed_fields({}, body['spec']), cluster=body)
+    if module._diff:
+        result['diff'] = dict(before={}, after={'metadata': {'annotations': body['metadata']['annotations']},
+                                                'spec': body['spec']})
+    if module.check_mode:
+        return result
     try:
-        after = api.patch(body={'spec': patch}, name=params['name'], namespace=params['namespace'],
-                          content_type='application/merge-patch+json')
+        result['cluster'] = plain(api.create(body=body, namespace=params['namespace']))
     except API_ERRORS as exc:
+        module.fail_json(msg='The API server refused the new PostgresCluster %s/%s: %s'
+                             % (params['namespace'], params['name'], api_error_message(exc)))
+    return result
+
+
+def update(module, api, current, desired, removals, owned):
+    """Merge the owned fields into the live spec (others' fields and list items kept) and send the difference.
+
+    Returns the result, or None when the object changed on the server in between (409): read it and plan again.
+    """
+    params = module.params
+    spec = current.get('spec') or {}
+    after = merge_owned(spec, desired, removals)
+    patch = diff_patch(spec, after)
+    record = owned_annotation(owned)
+    old_record = ((current.get('metadata') or {}).get('annotations') or {}).get(OWNED_ANNOTATION)
+    changes = changed_fields(spec, after)
+    if record != old_record:
+        changes.append({'field': 'metadata.annotations[%s]' % OWNED_ANNOTATION, 'before': old_record, 'after': record})
+    result = dict(changed=bool(changes), patch=patch, changes=changes, cluster=current)
+    if module._diff:
+        keys = sorted(patch)
+        result['diff'] = dict(before={'spec': dict((key, spec[key]) for key in keys if key in spec)},
+                              after={'spec': dict((key, after[key]) for key in keys if key in after)})
+        if record != old_record:
+            result['diff']['before']['metadata'] = {'annotations': {OWNED_ANNOTATION: old_record}}
+            result['diff']['after']['metadata'] = {'annotations': {OWNED_ANNOTATION: record}}
+    if not changes or module.check_mode:
+        return result
+    # resourceVersion makes the patch conditional: lists are sent whole, so a change by somebody else between the
+    # read and this write must not be overwritten.
+    body = {'metadata': {'resourceVersion': current['metadata']['resourceVersion'],
+                         'annotations': {OWNED_ANNOTATION: record}}}
+    if patch:
+        body['spec'] = patch
+    try:
+        result['cluster'] = plain(api.patch(body=body, name=params['name'], namespace=params['namespace'],
+                                            content_type='application/merge-patch+json'))
+    except API_ERRORS as exc:
+        if _is_conflict(exc):
+            return None
         module.fail_json(msg='The API server refused the change to PostgresCluster %s/%s: %s'
                              % (params['namespace'], params['name'], api_error_message(exc)), patch=patch)
-    return True, patch, plain(after)
+    return result
 
 
-def wait_ready(module, api, result):
+def wait_ready(module, client, api, result):
     params = module.params
     pgbouncer = params['pgbouncer'] or {}
     bouncers = pgbouncer.get('replicas', 1) if pgbouncer.get('enabled') else 0
@@ -387,26 +566,36 @@ def wait_ready(module, api, result):
     result.update(cluster=cluster, ready=ready)
     if not ready:
         module.fail_json(msg='PostgresCluster %s/%s was written, but the operator did not report it ready within %d s: '
-                             '%s. Check the operator log and `kubectl -n %s get pods -l '
+                             '%s.%s Check the operator log and `kubectl -n %s get pods -l '
                              'postgres-operator.crunchydata.com/cluster=%s`, or raise wait_timeout.'
                              % (params['namespace'], params['name'], params['wait_timeout'], last.get('reason'),
+                                explain_with_events(client, params['namespace'], params['name']),
                                 params['namespace'], params['name']), **result)
 
 
-def present(module, api, current):
-    desired = build_spec(module.params)
-    changed, patch, after = write(module, api, current, desired)
-    before = owned_view(current.get('spec'), desired) if current else {}
-    result = dict(changed=changed, patch=patch, cluster=after)
-    if module._diff:
-        result['diff'] = dict(before=before, after=prune_none(desired) if current is None else
-                              owned_view(apply_patch(current.get('spec'), patch), desired))
-    if module.params['wait'] and not module.check_mode:
-        wait_ready(module, api, result)
+def present(module, client, api, current):
+    params = module.params
+    supported = check_operator_images(module, client, current)
+    for _attempt in range(5):
+        desired, removals, owned = plan(params, current)
+        if current is None:
+            result = create(module, api, desired, owned)
+        else:
+            result = update(module, api, current, desired, removals, owned)
+        if result is not None:
+            break
+        current = get_or_none(module, api, params['name'], params['namespace'], 'PostgresCluster')
+    else:
+        module.fail_json(msg='PostgresCluster %s/%s kept changing on the server while the module wrote it (5 '
+                             'conflicts); run the task again.' % (params['namespace'], params['name']))
+    if supported is not None:
+        result['supported_postgres_versions'] = supported
+    if params['wait'] and not module.check_mode:
+        wait_ready(module, client, api, result)
     return result
 
 
-def absent(module, api, current):
+def absent(module, client, api, current):
     params = module.params
     result = dict(changed=current is not None, patch={})
     if module._diff:
@@ -423,8 +612,9 @@ def absent(module, api, current):
                           lambda cluster: cluster is None, params['wait_timeout'])[1]
         if not gone:
             module.fail_json(msg='PostgresCluster %s/%s is still there after %d s (the operator may be blocked by a '
-                                 'finalizer); check the operator log.' % (params['namespace'], params['name'],
-                                                                          params['wait_timeout']))
+                                 'finalizer); check the operator log.%s'
+                                 % (params['namespace'], params['name'], params['wait_timeout'],
+                                    explain_with_events(client, params['namespace'], params['name'])))
     return result
 
 
@@ -440,8 +630,8 @@ def main():
     current = get_or_none(module, api, params['name'], params['namespace'], 'PostgresCluster')
     if params['state'] == 'present':
         check_storage_classes(module, client)
-        module.exit_json(**present(module, api, current))
-    module.exit_json(**absent(module, api, current))
+        module.exit_json(**present(module, client, api, current))
+    module.exit_json(**absent(module, client, api, current))
 
 
 if __name__ == '__main__':

@@ -42,9 +42,23 @@ def test_cluster_bad_input_fails_before_the_api(tmp_path, args, expected):
 
 
 def test_cluster_valid_input_goes_on_to_the_api(tmp_path):
+    """Valid options pass the checks and the module then tries the (closed) API port, which it reports clearly."""
     result = run_module(tmp_path, "postgres_cluster", name="shop", namespace="ns")
     assert result.get("failed") is True
-    assert "Invalid options" not in result["msg"]
+    assert result["msg"].startswith("Could not reach the Kubernetes API:"), result["msg"]
+    assert "127.0.0.1" in result["msg"]
+
+
+def test_operator_deployment_needs_both_names(tmp_path):
+    result = run_module(tmp_path, "postgres_cluster", name="shop", namespace="ns", operator_deployment={"name": "pgo"})
+    assert result.get("failed") is True
+    assert "missing required arguments: namespace found in operator_deployment" in result["msg"]
+
+
+def test_postgres_version_outside_the_crd_range_fails_before_the_api(tmp_path):
+    result = run_module(tmp_path, "postgres_cluster", name="shop", namespace="ns", postgres_version=19)
+    assert result["msg"].startswith("Invalid options, nothing was changed:")
+    assert "postgres_version 19 is not supported by the PostgresCluster CRD (11 to 18)" in result["msg"]
 
 
 def test_absent_checks_only_the_names(tmp_path):
