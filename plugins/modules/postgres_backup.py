@@ -55,7 +55,9 @@ options:
         nothing. Omitted means a new UTC timestamp, so every run starts a backup.
     type: str
   wait:
-    description: Wait until the operator reports this backup finished; fails when it failed or on timeout.
+    description:
+      - Wait until the operator reports this backup finished; fails when it failed or on timeout.
+      - The failure message quotes the cluster's recent Warning events.
     type: bool
     default: false
   wait_timeout:
@@ -147,7 +149,7 @@ from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common impo
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import name_errors
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_k8s import (
-    cluster_resource, get_or_none, plain, wait_until,
+    cluster_resource, explain_with_events, get_or_none, plain, wait_until,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_merge_patch import merge_patch, owned_view
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_status import backups, repositories
@@ -188,7 +190,7 @@ def request_backup(module, api, cluster):
     return result, cluster
 
 
-def wait_finished(module, api, backup_id):
+def wait_finished(module, client, api, backup_id):
     params = module.params
 
     def manual(cluster):
@@ -198,15 +200,16 @@ def wait_finished(module, api, backup_id):
     cluster, done = wait_until(lambda: get_or_none(module, api, params['cluster'], params['namespace'], 'PostgresCluster'),
                                lambda value: bool(manual(value).get('finished')), params['wait_timeout'])
     state = manual(cluster)
+    events = explain_with_events(client, params['namespace'], params['cluster'])
     if not done:
         module.fail_json(msg='Backup %s of %s/%s did not finish within %d s (operator status: %s). The operator starts '
                              'it only once the cluster is running and its stanza exists; check `kubectl -n %s get jobs '
-                             '-l postgres-operator.crunchydata.com/pgbackrest-backup=manual` and the operator log.'
+                             '-l postgres-operator.crunchydata.com/pgbackrest-backup=manual` and the operator log.%s'
                              % (backup_id, params['namespace'], params['cluster'], params['wait_timeout'],
-                                state or 'not started', params['namespace']))
+                                state or 'not started', params['namespace'], events))
     if state.get('failed') and not state.get('succeeded'):
-        module.fail_json(msg='Backup %s of %s/%s failed; read the log of its Job (kubectl -n %s logs job/...).'
-                             % (backup_id, params['namespace'], params['cluster'], params['namespace']))
+        module.fail_json(msg='Backup %s of %s/%s failed; read the log of its Job (kubectl -n %s logs job/...).%s'
+                             % (backup_id, params['namespace'], params['cluster'], params['namespace'], events))
     return cluster
 
 
@@ -229,7 +232,8 @@ def main():
     if errors:
         module.fail_json(msg=' '.join(errors))
     require_k8s_libraries(module)
-    api = cluster_resource(module, connect(module))
+    client = connect(module)
+    api = cluster_resource(module, client)
     cluster = get_or_none(module, api, params['cluster'], params['namespace'], 'PostgresCluster')
     if cluster is None:
         module.fail_json(msg='PostgresCluster %s/%s does not exist; create it with baremetal.platform.postgres_cluster '
@@ -238,7 +242,7 @@ def main():
     if params['operation'] == 'backup':
         result, cluster = request_backup(module, api, cluster)
         if params['wait'] and not module.check_mode:
-            cluster = wait_finished(module, api, result['backup_id'])
+            cluster = wait_finished(module, client, api, result['backup_id'])
     result.update(backups=backups(cluster), repositories=repositories(cluster))
     module.exit_json(**result)
 

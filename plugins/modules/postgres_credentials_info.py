@@ -14,6 +14,11 @@ version_added: 0.1.0
 description:
   - Reads the Secret C(<cluster>-pguser-<user>) that Crunchy PGO v5/v6 writes for every user of a C(PostgresCluster)
     and returns host, port, user, database, URI and the pgBouncer host and URI.
+  - The Secret's C(host) (C(<cluster>-primary.<namespace>.svc)) only resolves inside the Kubernetes cluster. The module
+    also reads the Services the operator creates - C(<cluster>-ha) (the primary; C(<cluster>-primary) is always
+    headless), C(<cluster>-replicas) and C(<cluster>-pgbouncer) - and returns their types and load balancer addresses
+    (IP or hostname, once assigned) in RV(external), and the first address of each as RV(external_host),
+    RV(external_uri), RV(external_pgbouncer_host) and RV(external_pgbouncer_uri).
   - Replaces the seed's C(kubectl get secret ... -o jsonpath="{.data.password}" | base64 --decode).
   - The password, and the URIs that embed it, are returned only with O(include_password=true). The task result is
     then hidden from the output (as with C(no_log)) by the module's action plugin, at every verbosity; the registered
@@ -41,7 +46,10 @@ options:
     type: bool
     default: false
   wait:
-    description: Wait for the operator to create the Secret (right after M(baremetal.platform.postgres_cluster)).
+    description:
+      - Wait for the operator to create the Secret (right after M(baremetal.platform.postgres_cluster)).
+      - On timeout the message quotes the cluster's recent Warning events (such as C(MissingRequiredImage)).
+      - Load balancer addresses are not waited for; they are empty until assigned.
     type: bool
     default: false
   wait_timeout:
@@ -71,6 +79,10 @@ EXAMPLES = r'''
     user: shop
     include_password: true
   register: shop_db_secret
+
+- name: Where clients outside the cluster connect (LoadBalancer addresses, once assigned)
+  ansible.builtin.debug:
+    msg: "{{ shop_db.external_uri | default('no external address yet', true) }}"
 '''
 
 RETURN = r'''
@@ -118,6 +130,55 @@ pgbouncer_uri:
   description: URI through pgBouncer; without the password unless O(include_password=true).
   returned: success
   type: str
+external:
+  description:
+    - The Services clients outside the Kubernetes cluster connect to, by role (null when the Service does not exist).
+    - C(addresses) is empty until the load balancer assigned one (and for C(ClusterIP) and C(NodePort) Services; a
+      C(NodePort) Service is reached on any node's address at C(node_port)).
+  returned: success
+  type: dict
+  contains:
+    primary:
+      description: C(<cluster>-ha), type C(spec.service.type).
+      type: dict
+      sample: {service: marketplace-ha, type: LoadBalancer, addresses: [203.0.113.10], port: 5432, node_port: 31234}
+    replicas:
+      description: C(<cluster>-replicas), type C(spec.replicaService.type).
+      type: dict
+    pgbouncer:
+      description: C(<cluster>-pgbouncer), type C(spec.proxy.pgBouncer.service.type).
+      type: dict
+external_host:
+  description: First load balancer address of the primary Service C(<cluster>-ha) (null until assigned).
+  returned: success
+  type: str
+  sample: 203.0.113.10
+external_port:
+  description: Port of the primary Service (null without an external address).
+  returned: success
+  type: int
+  sample: 5432
+external_uri:
+  description: RV(uri) with the primary's external address; without the password unless O(include_password=true).
+  returned: success
+  type: str
+  sample: postgresql://shop@203.0.113.10:5432/shop
+external_replicas_host:
+  description: First load balancer address of C(<cluster>-replicas) (read-only queries; null until assigned).
+  returned: success
+  type: str
+external_pgbouncer_host:
+  description: First load balancer address of C(<cluster>-pgbouncer) (null until assigned or when pgBouncer is off).
+  returned: success
+  type: str
+external_pgbouncer_port:
+  description: Port of the pgBouncer Service (null without an external address).
+  returned: success
+  type: int
+external_pgbouncer_uri:
+  description: RV(pgbouncer_uri) with pgBouncer's external address; without the password unless O(include_password=true).
+  returned: success
+  type: str
 password:
   description: The password; only with O(include_password=true).
   returned: when include_password is true
@@ -131,9 +192,18 @@ from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common impo
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import name_errors
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_credentials import (
-    credentials, decode, secret_name,
+    EXTERNAL_SERVICES, credentials, decode, external_facts, secret_name, service_endpoint,
 )
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_k8s import get_or_none, wait_until
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres_k8s import (
+    explain_with_events, get_or_none, wait_until,
+)
+
+
+def external_endpoints(module, client, cluster, namespace):
+    """role -> service_endpoint() of the operator's Services (None for a Service that does not exist)."""
+    services = resource(client, 'v1', 'Service')
+    return dict((role, service_endpoint(get_or_none(module, services, pattern % cluster, namespace, 'Service'), port))
+                for role, pattern, port in EXTERNAL_SERVICES)
 
 
 def main():
@@ -155,7 +225,8 @@ def main():
     name = secret_name(params['cluster'], user)
 
     require_k8s_libraries(module)
-    secrets = resource(connect(module), 'v1', 'Secret')
+    client = connect(module)
+    secrets = resource(client, 'v1', 'Secret')
 
     def fetch():
         return get_or_none(module, secrets, name, params['namespace'], 'Secret')
@@ -167,9 +238,12 @@ def main():
         module.fail_json(msg='Secret %s/%s does not exist%s. The operator writes it once it has reconciled '
                              'PostgresCluster %s with user %r in spec.users; check the cluster exists '
                              '(baremetal.platform.postgres_cluster), the user name, and the operator log, or set '
-                             'wait: true.' % (params['namespace'], name, waited, params['cluster'], user))
+                             'wait: true.%s' % (params['namespace'], name, waited, params['cluster'], user,
+                                                explain_with_events(client, params['namespace'], params['cluster'])))
     facts = credentials(decode(secret.get('data')), params['include_password'])
-    module.exit_json(changed=False, secret_name=name, **facts)
+    endpoints = external_endpoints(module, client, params['cluster'], params['namespace'])
+    facts.update(external_facts(endpoints, facts))
+    module.exit_json(changed=False, secret_name=name, external=endpoints, **facts)
 
 
 if __name__ == '__main__':
