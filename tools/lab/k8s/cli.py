@@ -4,7 +4,7 @@
     lab k8s up [--name N] [--kubernetes-version V] [--apiserver-only] [--timeout S]
     lab k8s status [--name N]
     lab k8s down [--name N | --all]
-    lab k8s crds [--name N] [--fetch] SET...    (cert-manager, metallb, pgo, istio; at the roles' pinned versions)
+    lab k8s crds [--name N] [--fetch|--check] SET...  (cert-manager, metallb, pgo, istio; at the roles' pinned versions)
     lab k8s controller start|stop NAME [--name N]   (metallb; pgo is explained)
 """
 
@@ -44,6 +44,7 @@ def _parser():
     crds_parser = commands.add_parser("crds", help=f"load upstream CRD sets at the roles' pins from ../shared/upstream (or ${crds.DATA_VARIABLE})")
     named(crds_parser)
     crds_parser.add_argument("--fetch", action="store_true", help="without the upstream data: download the pinned files (sha256-checked)")
+    crds_parser.add_argument("--check", action="store_true", help="only say where each set's files are (no control plane needed)")
     crds_parser.add_argument("sets", nargs="+", metavar="SET", help=", ".join(crds.KNOWN_SETS))
     controller_parser = commands.add_parser("controller", help="start or stop a real controller")
     controller_parser.add_argument("action", choices=("start", "stop"))
@@ -72,6 +73,9 @@ def run(arguments):
     elif arguments.command == "down":
         for name in cluster.names() if arguments.all else [arguments.name]:
             cluster.down(name)
+    elif arguments.command == "crds" and arguments.check:
+        for name in arguments.sets:
+            print(f"{name}: {crds.SETS[name].pin() if name in crds.SETS else '?'} from {crds.set_files(name)[0].parent}")
     elif arguments.command == "crds":
         state = config.load_state(paths.state_dir(arguments.name))
         if not cluster.healthy(state):

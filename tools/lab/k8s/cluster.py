@@ -15,6 +15,9 @@ CLIENTS = ("admin", "controller-manager", "scheduler", "kwok")
 CONTROL_PLANE = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 
 
+STOP_GRACE_SECONDS = 2
+
+
 @contextlib.contextmanager
 def locked(name):
     """Serialise up/down/controller commands on one control plane (a second caller waits, bounded)."""
@@ -167,7 +170,8 @@ def _ready(state, state_dir, nodes, started, progress):
 def _teardown(state_dir, progress):
     """Stop every process of the state dir (pid files and /proc scan) and remove the directory."""
     pids = {pid for pid in processes.recorded(state_dir).values() if processes.belongs(pid, state_dir)} | processes.scan(state_dir)
-    left = procs.stop(pids)
+    # A short grace: the state directory is deleted next, so a graceful kube-apiserver shutdown (10 s) saves nothing.
+    left = procs.stop(pids, timeout=STOP_GRACE_SECONDS)
     if left:
         raise LabError(f"processes {sorted(left)} of {state_dir} survived SIGKILL; check `ps -p {','.join(map(str, sorted(left)))}`")
     shutil.rmtree(state_dir, ignore_errors=True)

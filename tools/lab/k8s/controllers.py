@@ -40,6 +40,22 @@ def _metallb(state, progress):
 
 
 STARTERS = {"metallb": _metallb}
+# What a controller logs once its informers have synced and it reconciles: waited for instead of a fixed sleep.
+READY_MARKERS = {"metallb": '"msg":"Starting workers"'}
+READY_TIMEOUT = 60
+
+
+def _wait_ready(name, controller, pid):
+    log = paths.state_dir(name) / "logs" / f"{controller}-controller.log"
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        if not procs.is_alive(pid):
+            raise LabError(f"the {controller} controller exited: {processes.log_tail(paths.state_dir(name), f'{controller}-controller')}")
+        if log.is_file() and READY_MARKERS[controller] in log.read_text(encoding="utf-8", errors="replace"):
+            return
+        if time.monotonic() > deadline:
+            raise LabError(f"the {controller} controller did not start its workers within {READY_TIMEOUT}s; log: {log}")
+        time.sleep(0.2)
 
 
 def start(name, controller, progress=print):
@@ -55,9 +71,11 @@ def start(name, controller, progress=print):
             progress(f"{controller} controller already running (pid {pid})")
             return pid
         pid = STARTERS[controller](state, progress)
-        time.sleep(1)
-        if not procs.is_alive(pid):
-            raise LabError(f"the {controller} controller exited at once: {processes.log_tail(paths.state_dir(name), f'{controller}-controller')}")
+        try:
+            _wait_ready(name, controller, pid)
+        except LabError:
+            procs.stop({pid})
+            raise
         state.setdefault("controllers", {})[controller] = pid
         config.save_state(paths.state_dir(name), state)
         progress(f"{controller} controller running (pid {pid}), log: {paths.state_dir(name) / 'logs' / (controller + '-controller.log')}")

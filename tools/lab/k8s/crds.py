@@ -136,7 +136,7 @@ def kubectl(state, *arguments, timeout=300):
     return result.stdout
 
 
-def _established(condition_lists):
+def is_established(condition_lists):
     """True when a CRD's status.conditions (possibly absent yet) says Established=True."""
     return any(c.get("type") == "Established" and c.get("status") == "True" for c in condition_lists or [])
 
@@ -153,7 +153,7 @@ def wait_established(state, names, timeout=120, interval=0.5):
     while pending:
         for name in sorted(pending):
             status, body = api.request("GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
-            if status == 200 and _established(body.get("status", {}).get("conditions")):
+            if status == 200 and is_established(body.get("status", {}).get("conditions")):
                 pending.discard(name)
         if not pending:
             return
