@@ -21,4 +21,4 @@ def test_local_path_converges_with_the_node_path_map(addons):
     assert json.loads(config['data']['config.json']) == {'nodePathMap': PATH_MAP}
     deployment = lab.kubectl_json('get', 'deployment', '-n', 'local-path-storage', 'local-path-provisioner')
     assert deployment['status'].get('availableReplicas') == 1
-    assert deployment['spec']['template']['spec']['containers'][0]['image'] == 'docker.io/rancher/local-path-provisioner:v0.0.32'
+    assert deployment['spec']['template']['spec']['containers'][0]['image'] == 'docker.io/rancher/local-path-provisioner:v0.0.37'

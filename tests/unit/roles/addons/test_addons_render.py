@@ -83,4 +83,4 @@ def test_local_path_manifest_carries_the_node_path_map(tmp_path, default_class):
     config = yaml.safe_load(by_kind['ConfigMap']['data']['config.json'])
     assert config == {'nodePathMap': path_map}
     image = by_kind['Deployment']['spec']['template']['spec']['containers'][0]['image']
-    assert image == 'docker.io/rancher/local-path-provisioner:v0.0.32'
+    assert image == 'docker.io/rancher/local-path-provisioner:v0.0.37'
