@@ -48,8 +48,9 @@ def test_changes_are_minimal_patches_and_check_mode_writes_nothing(database_lab,
     scaled = cluster_module(database_lab, namespace, diff=True, replicas=3)
     assert list(scaled["patch"]) == ["instances"]
     assert scaled["patch"]["instances"][0]["replicas"] == 4
-    assert scaled["diff"]["before"]["instances"][0]["replicas"] == 3
-    assert scaled["diff"]["after"]["instances"][0]["replicas"] == 4
+    assert scaled["diff"]["before"]["spec"]["instances"][0]["replicas"] == 3
+    assert scaled["diff"]["after"]["spec"]["instances"][0]["replicas"] == 4
+    assert scaled["changes"] == [{"field": "spec.instances[instance1].replicas", "before": 3, "after": 4}]
 
     strict = cluster_module(database_lab, namespace, replicas=3, sync_replication_strict=True)
     assert strict["patch"] == {"patroni": {"dynamicConfiguration": {"synchronous_mode_strict": True}}}
@@ -93,4 +94,5 @@ def test_wait_says_honestly_what_the_operator_has_not_reported(database_lab, nam
     assert result.get("failed") is True
     assert "did not report it ready within 4 s" in result["msg"]
     assert "has not yet processed generation 1" in result["msg"]
+    assert "PostgresCluster %s/marketplace has no Warning events" % namespace in result["msg"]
     assert get_cluster(database_lab, namespace, "marketplace") is not None

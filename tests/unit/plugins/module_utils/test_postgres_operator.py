@@ -6,7 +6,10 @@ import yaml
 
 from ansible_collections.baremetal.platform.plugins.module_utils import postgres_operator
 
-UPSTREAM = "/work/shared/upstream/postgres-operator"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+# The upstream data pack: ../shared/upstream next to the checkout, or where BAREMETAL_UPSTREAM_DATA points.
+UPSTREAM = os.path.join(os.path.abspath(os.environ.get("BAREMETAL_UPSTREAM_DATA") or os.path.join(REPO, "..", "shared", "upstream")),
+                        "postgres-operator")
 
 
 def manager_deployment(version):
@@ -22,6 +25,7 @@ def test_table_is_what_the_release_manifests_ship(version):
 
 
 def test_every_release_in_the_data_pack_is_in_the_table():
+    assert os.path.isdir(UPSTREAM), "the upstream data pack is missing %s (set BAREMETAL_UPSTREAM_DATA)" % UPSTREAM
     releases = sorted(name[1:] for name in os.listdir(UPSTREAM) if name.startswith("v"))
     assert releases == sorted(postgres_operator.SUPPORTED)
 
