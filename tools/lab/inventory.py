@@ -7,6 +7,9 @@ needs nothing beyond the Python standard library.
 
 import json
 import os
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 HEADER = """\
 ---
@@ -31,6 +34,8 @@ def render(lab, nodes, public_key):
               f"    lab_apt_proxy: {_q(lab.apt_proxy_url)}",
               "    # Public half of the lab key (root logs in with it); e.g. for node_admin_authorized_keys.",
               f"    lab_ssh_public_key: {_q(public_key)}",
+              "    # The checkout that wrote this inventory (the lab's group_vars find the fixture charts there).",
+              f"    lab_repository: {_q(str(REPOSITORY))}",
               "  children:",
               "    k8s_cluster:",
               "      vars:",
