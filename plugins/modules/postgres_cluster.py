@@ -303,7 +303,26 @@ EXAMPLES = r'''
             incremental: "0 1 * * 1-6"
       global_options:
         repo1-retention-full: "4"
+    operator_version: "6.0.3"  # postgres_version must be one of its images: 15 to 18
     kubeconfig: "{{ platform_kubeconfig }}"
+
+- name: A development cluster on an operator installed elsewhere; it owns the whole users list
+  baremetal.platform.postgres_cluster:
+    name: scratch
+    namespace: dev
+    replicas: 1
+    users:
+      - name: app
+        databases: [app]
+    purge_users: true  # users declared by others in spec.users are removed
+    operator_deployment:
+      name: pgo
+      namespace: postgres-operator
+  register: scratch
+
+- name: Every field the run changed (others' fields inside the lists stay)
+  ansible.builtin.debug:
+    msg: "{{ scratch.changes | map(attribute='field') | list }}"
 
 - name: Remove a cluster
   baremetal.platform.postgres_cluster:
