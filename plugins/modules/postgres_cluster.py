@@ -339,8 +339,8 @@ cluster:
   type: dict
 patch:
   description:
-    - The JSON merge patch of C(spec) that was (or in check mode would be) sent; empty when nothing changed or the
-      object was created.
+    - The JSON merge patch of C(spec) that was (or in check mode would be) sent; empty when no spec field changes
+      (the owned-items annotation may still change, see RV(changes)) or the object was created.
     - A list that changes is sent whole, with the fields and items others set in it.
   returned: always
   type: dict
