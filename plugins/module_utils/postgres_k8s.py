@@ -11,7 +11,9 @@ import time
 from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common import (
     API_ERRORS, api_error_message, resource,
 )
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import API_VERSION, KIND
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import (
+    API_VERSION, KIND, LABEL_CLUSTER, LABEL_INSTANCE_SET,
+)
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_operator import CONTROL_PLANE_LABEL, is_operator
 
 try:
@@ -114,3 +116,29 @@ def operator_deployments(module, client, namespace=None, name=None):
     except API_ERRORS:
         return None
     return operators
+
+
+def instance_statefulsets(client, namespace, name, instance_set):
+    """'name (ready of replicas ready)' for each StatefulSet the operator made for the instance set ([] when none).
+
+    PGO makes one StatefulSet per Postgres instance, labelled with the cluster and the instance set; None when the
+    list cannot be read.
+    """
+    selector = '%s=%s,%s=%s' % (LABEL_CLUSTER, name, LABEL_INSTANCE_SET, instance_set)
+    try:
+        found = resource(client, 'apps/v1', 'StatefulSet').get(namespace=namespace, label_selector=selector).to_dict()
+    except API_ERRORS + (ResourceNotFoundError,):
+        return None
+    return ['%s (%d of %d ready)' % (item['metadata']['name'], (item.get('status') or {}).get('readyReplicas') or 0,
+                                     (item.get('spec') or {}).get('replicas') or 0)
+            for item in sorted(found.get('items') or [], key=lambda item: item['metadata']['name'])]
+
+
+def explain_instances(client, namespace, name, instance_set):
+    """A sentence on the instance StatefulSets, for the message of a failed wait ('' when they cannot be read)."""
+    found = instance_statefulsets(client, namespace, name, instance_set)
+    if found is None:
+        return ''
+    if not found:
+        return ' The operator has created no StatefulSet for instance set %s yet.' % instance_set
+    return ' StatefulSets of instance set %s: %s.' % (instance_set, ', '.join(found))

@@ -256,7 +256,7 @@ options:
     description:
       - Wait until the operator reports every Postgres and pgBouncer pod ready (with O(state=absent), until the object is gone).
       - On timeout the module fails and says what is still missing, quoting the cluster's recent Warning events (such
-        as C(MissingRequiredImage)).
+        as C(MissingRequiredImage)) and the readiness of the StatefulSets the operator made for the instance set.
     type: bool
     default: false
   wait_timeout:
@@ -383,7 +383,7 @@ from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluste
     validation_errors,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_k8s import (
-    cluster_resource, explain_with_events, get_or_none, operator_deployments, plain, wait_until,
+    cluster_resource, explain_instances, explain_with_events, get_or_none, operator_deployments, plain, wait_until,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_merge_patch import (
     changed_fields, diff_patch, merge_owned,
@@ -585,10 +585,11 @@ def wait_ready(module, client, api, result):
     result.update(cluster=cluster, ready=ready)
     if not ready:
         module.fail_json(msg='PostgresCluster %s/%s was written, but the operator did not report it ready within %d s: '
-                             '%s.%s Check the operator log and `kubectl -n %s get pods -l '
+                             '%s.%s%s Check the operator log and `kubectl -n %s get pods -l '
                              'postgres-operator.crunchydata.com/cluster=%s`, or raise wait_timeout.'
                              % (params['namespace'], params['name'], params['wait_timeout'], last.get('reason'),
                                 explain_with_events(client, params['namespace'], params['name']),
+                                explain_instances(client, params['namespace'], params['name'], params['instance_name']),
                                 params['namespace'], params['name']), **result)
 
 

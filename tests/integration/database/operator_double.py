@@ -148,3 +148,26 @@ def warning_event(lab, cluster, reason, message):
         "source": {"component": "postgrescluster-controller"},
         "firstTimestamp": now, "lastTimestamp": now,
     })
+
+
+def instance_statefulsets(lab, cluster, image):
+    """One StatefulSet per Postgres instance of spec.instances[0], named and labelled as PGO does.
+
+    PGO names them <cluster>-<set>-<4 random characters>, one replica each, labelled with the cluster, the instance
+    set and the instance, and governed by the <cluster>-pods Service. Returns their names.
+    """
+    metadata = cluster["metadata"]
+    instance_set = cluster["spec"]["instances"][0]
+    names = []
+    for _index in range(instance_set["replicas"]):
+        name = "%s-%s-%s" % (metadata["name"], instance_set["name"], uuid.uuid4().hex[:4])
+        labels = {LABEL_CLUSTER: metadata["name"], "postgres-operator.crunchydata.com/instance-set": instance_set["name"],
+                  "postgres-operator.crunchydata.com/instance": name}
+        lab.apply({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                   "metadata": {"name": name, "namespace": metadata["namespace"], "labels": labels,
+                                "ownerReferences": _owner(cluster)},
+                   "spec": {"replicas": 1, "serviceName": metadata["name"] + "-pods", "selector": {"matchLabels": labels},
+                            "template": {"metadata": {"labels": labels},
+                                         "spec": {"containers": [{"name": "database", "image": image}]}}}})
+        names.append(name)
+    return sorted(names)

@@ -151,6 +151,21 @@ def test_version_the_operator_cannot_run_fails_before_any_write(database_lab, na
     assert supported["supported_postgres_versions"] == [15, 16, 17, 18]
 
 
+def test_wait_timeout_names_the_instance_statefulsets(database_lab, namespace, operator):
+    """When the operator got as far as the StatefulSets (one per instance), the failed wait names each of them."""
+    assert cluster_module(database_lab, namespace)["changed"] is True
+    image = next(variable["value"] for variable in operator["spec"]["template"]["spec"]["containers"][0]["env"]
+                 if variable["name"] == "RELATED_IMAGE_POSTGRES_17")
+    names = operator_double.instance_statefulsets(database_lab, get_cluster(database_lab, namespace, "marketplace"), image)
+    assert len(names) == 3
+    result = cluster_module(database_lab, namespace, wait=True, wait_timeout=4)
+    assert result.get("failed") is True
+    sentence = result["msg"].split("StatefulSets of instance set instance1: ", 1)[1].split(".", 1)[0]
+    assert [entry.split(" (")[0] for entry in sentence.split(", ")] == names
+    assert all(entry.endswith(" of 1 ready)") for entry in sentence.split(", ")), sentence
+    assert "has no Warning events" in result["msg"]
+
+
 def test_wait_timeout_quotes_the_operators_warning_event(database_lab, namespace):
     assert cluster_module(database_lab, namespace)["changed"] is True
     operator_double.warning_event(database_lab, get_cluster(database_lab, namespace, "marketplace"),
@@ -160,6 +175,7 @@ def test_wait_timeout_quotes_the_operators_warning_event(database_lab, namespace
     assert "has not yet processed generation 1" in result["msg"]
     assert ("Recent Warning events of PostgresCluster %s/marketplace: MissingRequiredImage: missing image(s): "
             "[crunchy-postgres]." % namespace) in result["msg"]
+    assert "The operator has created no StatefulSet for instance set instance1 yet." in result["msg"]
 
     secret = run_module(database_lab, "postgres_credentials_info", cluster="marketplace", namespace=namespace,
                         user="shop", wait=True, wait_timeout=2)
