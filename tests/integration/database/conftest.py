@@ -3,7 +3,9 @@
 The real postgres-operator cannot be built here (the Go module proxy refuses its source; see
 tools/lab/k8s/controllers.py), so these tests check what the real kube-apiserver and the real PostgresCluster
 CRD (schema and CEL rules) accept, and the modules' own behaviour. Nothing plays the operator's part except
-where a test says so (the user Secret, written in the operator's format).
+where a test says so: the test doubles at the API boundary in operator_double.py (the operator Deployment, the
+Services, instance StatefulSets and user Secret it creates, its Warning events, in its format) and the user Secret
+of test_postgres_credentials_and_backup.py.
 """
 import uuid
 
