@@ -9,8 +9,8 @@ import re
 import jsonschema
 import pytest
 
-from upstream_data import (evaluate, has_path, leaf_paths, load_json, load_yaml, read_text, role_defaults,
-                           upstream_path)
+from upstream_data import (evaluate, has_path, leaf_paths, load_json, load_yaml, openebs_unverified,
+                           read_text, role_defaults, upstream_path)
 
 SNAPSHOT_CRDS_OWNED_BY_RKE2 = {'results': [
     {'resources': [{'metadata': {'name': name, 'annotations': {
@@ -173,23 +173,6 @@ OPENEBS_UNVERIFIED = {
     'loki.minio.enabled': "MinIO inside Loki's subchart, added in 4.3; same reason",
     'alloy.enabled': 'Alloy subchart, added in 4.3; same reason',
 }
-
-
-def openebs_unverified(values):
-    """Leaf keys of OpenEBS values that none of the stored upstream data confirms."""
-    umbrella = load_yaml(upstream_path('openebs', '4.2.0', 'values.yaml'))
-    localpv = load_yaml(upstream_path('openebs', 'localpv-provisioner', '4.0.0', 'values.yaml'))
-    guide = read_text(upstream_path('openebs', 'website-docs', 'version-4.4.x', 'quickstart-guide', 'installation.md'))
-    unverified = []
-    for path in leaf_paths(values):
-        if has_path(umbrella, path):
-            continue
-        if path.startswith('localpv-provisioner.') and has_path(localpv, path[len('localpv-provisioner.'):]):
-            continue
-        if '--set %s=' % path in guide:
-            continue
-        unverified.append(path)
-    return unverified
 
 
 @pytest.mark.parametrize('case', ['openebs_defaults', 'openebs_everything', 'openebs_on_rke2'])

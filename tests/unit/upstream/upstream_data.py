@@ -249,3 +249,21 @@ def run_role(tmp_dir, role, variables):
          '-e', json.dumps(dict({'ansible_python_interpreter': sys.executable, 'platform_kubeconfig': kubeconfig}, **variables))],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     return result.returncode, ' '.join((result.stdout + result.stderr).split())
+
+
+# OpenEBS keys: what the stored data confirms (the list of what it cannot is in test_chart_values.py).
+def openebs_unverified(values):
+    """Leaf keys of OpenEBS values that none of the stored upstream data confirms."""
+    umbrella = load_yaml(upstream_path('openebs', '4.2.0', 'values.yaml'))
+    localpv = load_yaml(upstream_path('openebs', 'localpv-provisioner', '4.0.0', 'values.yaml'))
+    guide = read_text(upstream_path('openebs', 'website-docs', 'version-4.4.x', 'quickstart-guide', 'installation.md'))
+    unverified = []
+    for path in leaf_paths(values):
+        if has_path(umbrella, path):
+            continue
+        if path.startswith('localpv-provisioner.') and has_path(localpv, path[len('localpv-provisioner.'):]):
+            continue
+        if '--set %s=' % path in guide:
+            continue
+        unverified.append(path)
+    return unverified
