@@ -401,4 +401,3 @@ def test_helm_missing_checksum_file_stops_with_a_clear_error(helm, tmp_path):
     assert "Cannot read the checksum file %s.sha256sum (status 404" % helm["urls"]["nosums"] in flat(output), output
     assert "Nothing was downloaded" in flat(output) and "helm_checksum" in output
     assert not (tmp_path / "downloads").exists() and not (tmp_path / "bin").exists()
-

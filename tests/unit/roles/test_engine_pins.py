@@ -85,8 +85,8 @@ def test_argument_spec_documents_the_same_pin(role, variable, component, release
 def test_pins_are_the_newest_of_their_lines(releases):
     """Within the line each pin is on, nothing newer is released (rke2 v1.36, helm v3, rke)."""
     def key(version):
-        core, _, build = version.lstrip('v').partition('+')
-        return tuple(int(part) for part in core.split('.')) + tuple(int(part) for part in build.replace('rke2r', '').split('.') if part)
+        core = version.lstrip('v').partition('+')[0]
+        return tuple(int(part) for part in core.split('.'))
 
     rke2_pin = role_default('rke2', 'rke2_version')
     line = releases['rke2']['lines']['.'.join(rke2_pin.lstrip('v').split('.')[:2])]

@@ -129,8 +129,8 @@ def test_role_refuses_a_malformed_binary_checksum(tmp_path):
 
 def test_role_refuses_a_local_binary_without_its_checksum(tmp_path):
     """A file:// binary has no checksum file to read: the air-gapped user gives its sha256."""
-    result = render('seed.yml', tmp_path / 'work', {'rke1_binary_sha256': '',
-                                                   'rke1_binary_url': 'file:///srv/mirror/rke_linux-amd64'})
+    settings = {'rke1_binary_sha256': '', 'rke1_binary_url': 'file:///srv/mirror/rke_linux-amd64'}
+    result = render('seed.yml', tmp_path / 'work', settings)
     assert result.returncode != 0
     assert 'rke1_binary_checksum_url must be an http:// or https:// URL' in result.stdout
     assert '"file:///srv/mirror/sha256sum.txt"' in result.stdout
