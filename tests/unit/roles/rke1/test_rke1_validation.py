@@ -1,5 +1,7 @@
 """Every validation the rke1 role makes before rke runs (filter rke1_config_problems), and how the role stops."""
 import copy
+import json
+import os
 
 import pytest
 
@@ -136,6 +138,32 @@ def test_role_refuses_a_local_binary_without_its_checksum(tmp_path):
     assert '"file:///srv/mirror/sha256sum.txt"' in result.stdout
     assert 'set rke1_binary_sha256 to its' in result.stdout
     assert not (tmp_path / 'work').exists()
+
+
+@pytest.mark.parametrize('last, expected', [
+    ({'rke_version': 'v1.8.14', 'rke_sha256': 'b' * 64}, 'last built with rke v1.8.14 and Kubernetes (not recorded)'),
+    ({'rke_version': 'v1.6.3', 'kubernetes_version': 'v1.30.14-rancher1-1'},
+     'last built with rke v1.6.3 and Kubernetes v1.30.14-rancher1-1'),
+])
+def test_role_refuses_to_downgrade_an_existing_cluster(tmp_path, last, expected):
+    """The stamp of the last successful rke up names a newer rke or Kubernetes than this run would use."""
+    work = tmp_path / 'work'
+    work.mkdir()
+    (work / 'last-successful-up.json').write_text(json.dumps(last), encoding='utf-8')
+    result = render('seed.yml', work)
+    assert result.returncode != 0
+    flat = ' '.join(result.stdout.split())
+    assert expected in flat and 'RKE does not downgrade' in flat and 'Nothing was changed' in flat
+    assert sorted(os.listdir(work)) == ['last-successful-up.json']
+
+
+def test_same_or_newer_versions_than_the_last_run_pass(tmp_path):
+    work = tmp_path / 'work'
+    work.mkdir()
+    (work / 'last-successful-up.json').write_text(json.dumps(
+        {'rke_version': 'v1.5.14', 'kubernetes_version': 'v1.30.5-rancher1-1'}), encoding='utf-8')
+    result = render('seed.yml', work)
+    assert result.returncode == 0, result.stdout
 
 
 def test_default_binary_needs_no_checksum_setting(tmp_path):
