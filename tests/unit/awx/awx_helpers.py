@@ -198,3 +198,10 @@ def role_defaults(role):
     """``roles/<role>/defaults/main.yml``."""
     with open(os.path.join(REPO_ROOT, 'roles', role, 'defaults', 'main.yml'), encoding='utf-8') as handle:
         return yaml.safe_load(handle) or {}
+
+
+def load_ansible_yaml(path):
+    """A YAML file as Ansible reads it (``!unsafe`` and ``!vault`` tags included)."""
+    from ansible.parsing.utils.yaml import from_yaml  # pylint: disable=import-outside-toplevel
+    with open(path, encoding='utf-8') as handle:
+        return from_yaml(handle.read(), file_name=path)
