@@ -22,8 +22,8 @@ pytestmark = pytest.mark.k8s
 FIXTURE_ONLY = {
     ('ConfigMap', 'metallb-system', 'metallb-fixture-values'): 'records the values the role sent',
     ('EndpointSlice', 'metallb-system', 'metallb-webhook-service-fixture'): "the fake webhook Service's endpoint",
-    ('Secret', 'cattle-system', 'bootstrap-secret'): 'upstream renders it only with a bootstrap password (resources.txt '
-                                                      'renders the chart defaults, an empty password)',
+    ('Secret', 'cattle-system', 'bootstrap-secret'):
+        'upstream renders it only with a bootstrap password (resources.txt renders the chart defaults, an empty password)',
 }
 
 

@@ -81,4 +81,3 @@ def test_openebs_leaves_snapshot_crds_another_owner_installed_alone(addons):
         lab.kubectl('delete', 'namespace', 'openebs-rke2', '--ignore-not-found', '--wait=false', check=False)
         for name in created:
             lab.kubectl('delete', 'crd', name, '--ignore-not-found', check=False)
-
