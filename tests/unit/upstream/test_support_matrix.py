@@ -151,3 +151,11 @@ def test_the_matrix_page_shows_every_row():
         for name in ('rancher', 'cert_manager', 'istio', 'postgres_operator', 'metallb'):
             cells.append(', '.join(row[name]) if isinstance(row[name], list) else row[name])
         assert '| ' + ' | '.join(cells) + ' |' in page, 'docs/support-matrix.md lacks the row ' + ' | '.join(cells)
+
+
+def test_engine_roles_build_the_rows_kubernetes():
+    """The cluster phase makes the Kubernetes the add-on defaults are checked against (roles rke2 and rke1)."""
+    tables = matrix()
+    assert role_defaults('rke2')['rke2_version'] == tables['defaults']['rke2_version']
+    (rke1_row,) = [row for row in tables['rows'] if row['engine'] == 'rke1']
+    assert minor(role_defaults('rke1')['rke1_kubernetes_version']) == rke1_row['kubernetes']
