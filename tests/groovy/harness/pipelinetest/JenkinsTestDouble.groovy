@@ -2,6 +2,8 @@ package pipelinetest
 
 import java.nio.file.Files
 
+import org.codehaus.groovy.runtime.InvokerHelper
+
 /**
  * Test double of a Jenkins controller running the dockerBuild shared library: it stands in for Jenkins at the step
  * boundary only. The library's vars/ and src/ files are loaded unchanged (from the monorepo's jenkins/ folder, as a
@@ -21,7 +23,7 @@ import java.nio.file.Files
  *   env, scm, currentBuild            EnvTestDouble, ScmTestDouble, CurrentBuildTestDouble
  *
  * Commands that cannot run here are put first on PATH as test doubles (tests/groovy/doubles/*_test_double):
- * buildctl-daemonless.sh always, kubectl unless a real kubectl is given (the integration test gives the lab's).
+ * buildctl-daemonless.sh and docker always, kubectl unless a real kubectl is given (the integration test gives the lab's).
  */
 class JenkinsTestDouble {
 
@@ -69,6 +71,7 @@ class JenkinsTestDouble {
     private void linkDoubles() {
         link('buildctl-daemonless.sh', new File(DOUBLES, 'buildctl_test_double'))
         link('kubectl', realKubectl ? new File(realKubectl) : new File(DOUBLES, 'kubectl_test_double'))
+        link('docker', new File(DOUBLES, 'docker_test_double'))
     }
 
     private void link(String name, File target) {
@@ -109,12 +112,11 @@ class JenkinsTestDouble {
         binding.setVariable('currentBuild', currentBuild)
         bindSteps(binding, run, env, library, job, head)
 
-        GroovyClassLoader loader = new GroovyClassLoader(this.class.classLoader)
-        loader.addClasspath(new File(library, 'src').path)
-        GroovyShell shell = new GroovyShell(loader, binding)
-        Script vars = shell.parse(new File(library, 'vars/dockerBuild.groovy'))
+        Class varsClass = libraryClass(library)
+        Script vars = InvokerHelper.createScript(varsClass, binding)
         binding.setVariable('dockerBuild', { Object[] args -> vars.invokeMethod('call', args) })
-        Script jenkinsfile = shell.parse(new File(workspace, "${service}/Jenkinsfile"))
+        Script jenkinsfile = InvokerHelper.createScript(scriptClass(varsClass.classLoader as GroovyClassLoader,
+            new File(workspace, "${service}/Jenkinsfile").text), binding)
         try {
             jenkinsfile.run()
             run.result = currentBuild.result ?: 'SUCCESS'
@@ -144,6 +146,36 @@ class JenkinsTestDouble {
             workspace.deleteDir()
         }
         return run
+    }
+
+    // Compiled library and Jenkinsfiles, by their text: compiling is the slow part of a run, and the classes keep no
+    // state (each run gets fresh Script instances on its own Binding).
+    private static final Map<String, Class> COMPILED = [:]
+
+    /** vars/dockerBuild.groovy compiled with src/ on its class path, as Jenkins loads a library. */
+    private static Class libraryClass(File library) {
+        StringBuilder key = new StringBuilder()
+        List<File> sources = []
+        new File(library, 'src').eachFileRecurse { File file -> if (file.name.endsWith('.groovy')) { sources << file } }
+        sources << new File(library, 'vars/dockerBuild.groovy')
+        for (File file : sources.sort { it.path }) {
+            key << library.toPath().relativize(file.toPath()).toString() << '\n' << file.text << '\n'
+        }
+        String id = key.toString()
+        if (!COMPILED.containsKey(id)) {
+            GroovyClassLoader loader = new GroovyClassLoader(JenkinsTestDouble.classLoader)
+            loader.addClasspath(new File(library, 'src').path)
+            COMPILED[id] = loader.parseClass(new File(library, 'vars/dockerBuild.groovy').text, 'dockerBuild.groovy')
+        }
+        return COMPILED[id]
+    }
+
+    private static Class scriptClass(GroovyClassLoader loader, String text) {
+        String id = 'Jenkinsfile:' + text
+        if (!COMPILED.containsKey(id)) {
+            COMPILED[id] = loader.parseClass(text, 'Jenkinsfile.groovy')
+        }
+        return COMPILED[id]
     }
 
     private static List<List<String>> readCalls(File calls) {
@@ -262,12 +294,12 @@ class JenkinsTestDouble {
         environment.PATH = bin.path + File.pathSeparator + System.getenv('PATH')
         environment.BUILDCTL_TEST_DOUBLE_CALLS = builderCalls.path
         environment.KUBECTL_TEST_DOUBLE_CALLS = kubectlCalls.path
+        environment.DOCKER_TEST_DOUBLE_CALLS = builderCalls.path
         Process process = builder.start()
         StringBuffer out = new StringBuffer()
         StringBuffer err = new StringBuffer()
-        process.consumeProcessOutput(out, err)
+        process.waitForProcessOutput(out, err)
         int status = process.waitFor()
-        process.waitForProcessOutput()
         run.steps << [step: 'sh', script: script, container: container, status: status]
         run.log << "+ ${script}".toString()
         if (!settings.returnStdout && out) {

@@ -113,13 +113,13 @@ class Config implements Serializable {
                         '(lowercase letters, digits and -, at most 63 characters)'
                 }
             }
-            Map merged = [:]
+            Map merged = [push: false, deploy: false]
             Map defaults = defaultBranches()
             if (defaults.containsKey(name)) {
                 merged.putAll(defaults[name] as Map)
             }
             merged.putAll(branch)
-            if (merged.deploy == true && merged.push != true) {
+            if (merged.deploy == true && merged.push == false) {
                 found << "branches.${name}: deploy: true needs push: true (the cluster can only pull an image that was pushed)"
             }
         }

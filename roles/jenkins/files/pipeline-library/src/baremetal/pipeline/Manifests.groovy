@@ -15,30 +15,27 @@ class Manifests implements Serializable {
     /** [text: rendered text, replaced: number of images replaced] */
     static Map render(String text, String service, String image) {
         int replaced = 0
-        String withPlaceholders = text
-        for (String placeholder : ['${IMAGE}', '$IMAGE']) {
-            int count = occurrences(withPlaceholders, placeholder)
-            if (count > 0) {
-                replaced += count
-                withPlaceholders = withPlaceholders.replace(placeholder, image)
-            }
-        }
-        String[] lines = withPlaceholders.split('\n', -1)
+        String[] lines = text.split('\n', -1)
         List<String> out = []
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i]
             java.util.regex.Matcher match = line =~ IMAGE_LINE
-            if (match.matches() && match.group(2) == match.group(4) && repositoryName(match.group(3)) == service && match.group(3) != image) {
+            if (match.matches() && match.group(2) == match.group(4) && repositoryName(match.group(3)) == service) {
                 out << match.group(1) + match.group(2) + image + match.group(4) + match.group(5)
                 replaced++
             } else {
-                if (match.matches() && match.group(3) == image) {
-                    replaced++
-                }
                 out << line
             }
         }
-        return [text: out.join('\n'), replaced: replaced]
+        String rendered = out.join('\n')
+        for (String placeholder : ['${IMAGE}', '$IMAGE']) {
+            int count = occurrences(rendered, placeholder)
+            if (count > 0) {
+                replaced += count
+                rendered = rendered.replace(placeholder, image)
+            }
+        }
+        return [text: rendered, replaced: replaced]
     }
 
     /** Last path component of an image reference without tag or digest: 'reg:5000/team/frontend:v_1' is 'frontend'. */
