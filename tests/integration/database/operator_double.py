@@ -7,7 +7,9 @@ it writes write it themselves, in its format, through the real kube-apiserver:
   upstream data pack, with config/default's namespace and labels and the images of components/images-by-tag);
 * the Services it creates for a cluster: <cluster>-ha (the primary, of spec.service.type), <cluster>-primary
   (always headless), <cluster>-replicas (spec.replicaService.type), <cluster>-pods and <cluster>-ha-config
-  (headless), <cluster>-pgbouncer (spec.proxy.pgBouncer.service.type), and a load balancer's status on them;
+  (headless), <cluster>-pgbouncer (spec.proxy.pgBouncer.service.type), and a load balancer's status on them
+  (LoadBalancer Services get a loadBalancerClass no controller serves, so that only the test writes that status);
+* one StatefulSet per Postgres instance, named and labelled as PGO does;
 * the user Secret <cluster>-pguser-<user> with its 12 keys;
 * a Warning event about the PostgresCluster, such as MissingRequiredImage.
 """
@@ -26,6 +28,7 @@ UPSTREAM = os.path.join(os.path.abspath(os.environ.get("BAREMETAL_UPSTREAM_DATA"
 LABEL_CLUSTER = "postgres-operator.crunchydata.com/cluster"
 LABEL_ROLE = "postgres-operator.crunchydata.com/role"
 CONTROL_PLANE = {"postgres-operator.crunchydata.com/control-plane": "postgres-operator"}
+LOAD_BALANCER_CLASS = "baremetal.platform/lab-test-double"
 
 
 def _load(path):
@@ -68,6 +71,10 @@ def _service(cluster, name, service_type, port_name, selector=None, headless=Fal
     spec = {"type": service_type, "ports": [{"name": port_name, "port": 5432, "protocol": "TCP", "targetPort": port_name}]}
     if headless:
         spec = {"type": "ClusterIP", "clusterIP": "None", "ports": spec["ports"]}
+    if service_type == "LoadBalancer":
+        # The one deviation from PGO's Services: a class no controller serves, so that a MetalLB controller other
+        # tests of the session run does not replace the load balancer status these tests write.
+        spec["loadBalancerClass"] = LOAD_BALANCER_CLASS
     if selector:
         spec["selector"] = selector
     return {"apiVersion": "v1", "kind": "Service",

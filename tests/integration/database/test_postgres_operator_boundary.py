@@ -180,3 +180,29 @@ def test_wait_timeout_quotes_the_operators_warning_event(database_lab, namespace
     secret = run_module(database_lab, "postgres_credentials_info", cluster="marketplace", namespace=namespace,
                         user="shop", wait=True, wait_timeout=2)
     assert "MissingRequiredImage: missing image(s): [crunchy-postgres]" in secret["msg"]
+
+
+def test_backup_and_delete_waits_quote_the_warning_events(database_lab, namespace):
+    """The backup wait and the deletion wait (held by the operator's finalizer, as PGO sets it) quote the events."""
+    assert cluster_module(database_lab, namespace)["changed"] is True
+    database_lab.kubectl("patch", "postgrescluster", "marketplace", "-n", namespace, "--type=merge", "-p",
+                         json.dumps({"metadata": {"finalizers": ["postgres-operator.crunchydata.com/finalizer"]}}))
+    try:
+        operator_double.warning_event(database_lab, get_cluster(database_lab, namespace, "marketplace"),
+                                      "MissingRequiredImage", "missing image(s): [crunchy-postgres]")
+        backup = run_module(database_lab, "postgres_backup", cluster="marketplace", namespace=namespace,
+                            backup_id="b1", wait=True, wait_timeout=2)
+        assert backup.get("failed") is True
+        assert "did not finish within 2 s" in backup["msg"]
+        assert "MissingRequiredImage: missing image(s): [crunchy-postgres]" in backup["msg"]
+
+        deleted = run_module(database_lab, "postgres_cluster", name="marketplace", namespace=namespace, state="absent",
+                             wait=True, wait_timeout=3)
+        assert deleted.get("failed") is True
+        assert "is still there after 3 s" in deleted["msg"]
+        assert "MissingRequiredImage: missing image(s): [crunchy-postgres]" in deleted["msg"]
+    finally:
+        database_lab.kubectl("patch", "postgrescluster", "marketplace", "-n", namespace, "--type=merge", "-p",
+                             json.dumps({"metadata": {"finalizers": None}}), check=False)
+    assert database_lab.wait_for("the PostgresCluster to be gone once its finalizer is removed",
+                                 lambda: get_cluster(database_lab, namespace, "marketplace") is None, timeout=30)
