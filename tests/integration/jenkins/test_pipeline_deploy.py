@@ -1,0 +1,75 @@
+"""dockerBuild's Deploy stage against the lab's real kube-apiserver.
+
+The pipeline runs under the Groovy JenkinsTestDouble (tests/groovy/run_pipeline.groovy) with the lab's real kubectl:
+the example monorepo's frontend on branch staging is built (BuildKit test double), pushed (test double) and its
+k8s/*.yml, with the image substituted, server-side applied to namespace staging of the lab control plane.
+"""
+import json
+import os
+
+import pytest
+
+from tests.unit.jenkins import groovy_runner
+
+pytestmark = pytest.mark.k8s
+
+REGISTRY = 'registry.lab.invalid:5000'
+NAMESPACE = 'staging'
+
+
+@pytest.fixture(name='staging')
+def staging_namespace(lab_k8s):
+    """Namespace staging (the example's default for branch staging), removed afterwards."""
+    lab_k8s.kubectl('create', 'namespace', NAMESPACE)
+    try:
+        yield lab_k8s
+    finally:
+        lab_k8s.kubectl('delete', 'namespace', NAMESPACE, '--wait=false', check=False)
+
+
+def build(lab_k8s, tmp_path, number):
+    """One build of frontend on staging; its summary (result, stages, builds, kubectl commands, log)."""
+    out = tmp_path / f'build-{number}-{len(list(tmp_path.iterdir()))}.json'
+    result = groovy_runner.groovy_script(
+        os.path.join('tests', 'groovy', 'run_pipeline.groovy'), '--service', 'frontend', '--branch', 'staging',
+        '--build-number', str(number), '--registry', REGISTRY, '--kubectl', lab_k8s.kubectl_path,
+        '--kubeconfig', lab_k8s.kubeconfig, '--out', str(out), timeout=600)
+    assert result.returncode == 0 and out.exists(), f'run_pipeline.groovy failed:\n{result.stdout}{result.stderr}'
+    summary = json.loads(out.read_text())
+    assert summary['result'] == 'SUCCESS', f"build {number} failed: {summary['failure']}\n{summary['log']}"
+    return summary
+
+
+def deployment(lab_k8s):
+    return lab_k8s.kubectl_json('get', 'deployment', 'frontend', '-n', NAMESPACE, '--show-managed-fields')
+
+
+def applied_by_pipeline(obj):
+    return [entry for entry in obj['metadata'].get('managedFields', []) if entry['manager'] == 'dockerbuild']
+
+
+def test_deploy_sets_the_image_and_the_same_build_again_changes_nothing(staging, tmp_path):
+    summary = build(staging, tmp_path, 7)
+    assert summary['stages'] == ['Changes', 'Build', 'Push', 'Deploy']
+    assert summary['builds'] == [{'image': f'{REGISTRY}/frontend:v_7', 'push': False, 'context': 'frontend'},
+                                 {'image': f'{REGISTRY}/frontend:v_7', 'push': True, 'context': 'frontend'}]
+    assert len(summary['kubectl']) == 1 and '--server-side' in summary['kubectl'][0]
+    first = deployment(staging)
+    assert [c['image'] for c in first['spec']['template']['spec']['containers']] == [f'{REGISTRY}/frontend:v_7']
+    managed = applied_by_pipeline(first)
+    assert len(managed) == 1 and managed[0]['operation'] == 'Apply'
+    service = staging.kubectl_json('get', 'service', 'frontend', '-n', NAMESPACE, '--show-managed-fields')
+    assert applied_by_pipeline(service) and service['spec']['ports'][0]['port'] == 80
+
+    build(staging, tmp_path, 7)
+    again = deployment(staging)
+    assert again['metadata']['generation'] == first['metadata']['generation']
+    assert applied_by_pipeline(again) == managed
+    assert staging.kubectl_json('get', 'service', 'frontend', '-n', NAMESPACE)['metadata']['resourceVersion'] == \
+        service['metadata']['resourceVersion']
+
+    build(staging, tmp_path, 8)
+    newer = deployment(staging)
+    assert [c['image'] for c in newer['spec']['template']['spec']['containers']] == [f'{REGISTRY}/frontend:v_8']
+    assert newer['metadata']['generation'] == first['metadata']['generation'] + 1
+
