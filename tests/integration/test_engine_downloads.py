@@ -303,6 +303,15 @@ def test_rke1_default_download_is_verified_against_sha256sum_txt(rke1, server, t
     assert code == 0 and recap(output) == {"localhost": 0}, output[-6000:]
 
 
+def test_rke1_check_mode_on_a_fresh_controller_reads_the_checksum_file_and_writes_nothing(rke1, server, tmp_path):
+    sums = "/good/rke/%s/sha256sum.txt" % rke1["version"]
+    before = len(server.requested(sums))
+    code, output = run_rke1_install(tmp_path, rke1["urls"]["good"], "--check")
+    assert code == 0, output[-6000:]
+    assert len(server.requested(sums)) == before + 1
+    assert not (tmp_path / "rke1").exists()
+
+
 def test_rke1_tampered_binary_is_refused_and_nothing_is_installed(rke1, tmp_path):
     code, output = run_rke1_install(tmp_path, rke1["urls"]["tampered"])
     assert code != 0, output
