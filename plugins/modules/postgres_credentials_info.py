@@ -132,7 +132,8 @@ pgbouncer_uri:
   type: str
 external:
   description:
-    - The Services clients outside the Kubernetes cluster connect to, by role (null when the Service does not exist).
+    - The Services clients outside the Kubernetes cluster connect to, by role (null when the Service does not exist,
+      or when Services cannot be read - then with a warning).
     - C(addresses) is empty until the load balancer assigned one (and for C(ClusterIP) and C(NodePort) Services; a
       C(NodePort) Service is reached on any node's address at C(node_port)).
   returned: success
@@ -188,22 +189,35 @@ password:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common import (
-    connect, k8s_auth_argument_spec, require_k8s_libraries, resource,
+    API_ERRORS, api_error_message, connect, k8s_auth_argument_spec, require_k8s_libraries, resource,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import name_errors
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_credentials import (
     EXTERNAL_SERVICES, credentials, decode, external_facts, secret_name, service_endpoint,
 )
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres_k8s import (
-    explain_with_events, get_or_none, wait_until,
+    NotFoundError, explain_with_events, get_or_none, plain, wait_until,
 )
 
 
 def external_endpoints(module, client, cluster, namespace):
-    """role -> service_endpoint() of the operator's Services (None for a Service that does not exist)."""
-    services = resource(client, 'v1', 'Service')
-    return dict((role, service_endpoint(get_or_none(module, services, pattern % cluster, namespace, 'Service'), port))
-                for role, pattern, port in EXTERNAL_SERVICES)
+    """role -> service_endpoint() of the operator's Services (None for a Service that does not exist or cannot be read).
+
+    Reading Services is extra to reading the Secret: without the permission the module warns and goes on.
+    """
+    endpoints = {}
+    try:
+        services = resource(client, 'v1', 'Service')
+        for role, pattern, port in EXTERNAL_SERVICES:
+            try:
+                endpoints[role] = service_endpoint(plain(services.get(name=pattern % cluster, namespace=namespace)), port)
+            except NotFoundError:
+                endpoints[role] = None
+    except API_ERRORS as exc:
+        module.warn('Could not read the Services of PostgresCluster %s/%s, so no external addresses are returned: %s'
+                    % (namespace, cluster, api_error_message(exc)))
+        return dict((role, None) for role, _pattern, _port in EXTERNAL_SERVICES)
+    return endpoints
 
 
 def main():
