@@ -20,9 +20,11 @@ from tools.lab.state import cache_root
 
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
-# What Ansible and the collection need on a node; everything else comes from the apt proxy.
+# What a fresh VPS image has (systemd, sshd, Python for Ansible); everything else comes
+# from the apt proxy. No python3-apt: fresh Debian/Ubuntu servers lack it, and the node
+# role must bootstrap it (check mode fails at the first apt task without it).
 INCLUDE = (
-    "systemd", "systemd-sysv", "dbus", "openssh-server", "python3", "python3-apt",
+    "systemd", "systemd-sysv", "dbus", "openssh-server", "python3",
     "iproute2", "sudo", "procps", "kmod", "ca-certificates",
 )
 # Bump when prepare_tree() changes what ends up in the cached tree.
