@@ -1,5 +1,10 @@
 """Role node on the converged lab hosts: sshd runs with the hardened drop-in."""
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 DROPIN = "/etc/ssh/sshd_config.d/00-baremetal-platform.conf"
 
 
@@ -38,3 +43,26 @@ def test_tcp_forwarding_only_for_rke1(host):
 def test_sshd_is_running_on_a_valid_config(host):
     assert host.service("ssh").is_running
     assert host.run("/usr/sbin/sshd -t").rc == 0
+
+
+def test_sshd_offers_only_modern_algorithms(host):
+    settings = effective(host)
+    offered = ",".join(settings[key] for key in ("kexalgorithms", "ciphers", "macs", "hostkeyalgorithms"))
+    weak = [name for name in offered.split(",") if "nistp" in name or "sha1" in name or name.endswith("-cbc")
+            or name in ("diffie-hellman-group14-sha256", "hmac-sha2-256", "hmac-sha2-512", "umac-64@openssh.com")]
+    assert not weak, weak
+    served = [line.split(" ", 1)[1] for line in host.check_output("/usr/sbin/sshd -T").splitlines()
+              if line.startswith("hostkey ")]
+    assert served and all(key.endswith(("_ed25519_key", "_rsa_key")) for key in served), served
+
+
+def test_ssh_audit_reports_no_failures(host):
+    """ssh-audit (requirements-dev.txt) from the controller against the node: 0 failures."""
+    program = Path(sys.executable).parent / "ssh-audit"
+    assert program.exists(), "ssh-audit is missing: pip install -r requirements-dev.txt"
+    result = subprocess.run([str(program), "-j", host.ansible.get_variables()["ansible_host"]], capture_output=True,
+                            text=True, timeout=120, check=False)
+    report = json.loads(result.stdout)
+    failures = [entry["algorithm"] for section in ("kex", "key", "enc", "mac") for entry in report.get(section, [])
+                if entry.get("notes", {}).get("fail")] + [cve.get("name") for cve in report.get("cves", [])]
+    assert failures == []
