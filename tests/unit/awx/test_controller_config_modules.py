@@ -13,8 +13,8 @@ import subprocess
 import pytest
 import yaml
 
-from tests.unit.awx.awx_helpers import (ANSIBLE_PLAYBOOK, AUTH_OPTIONS, PHASES, REPO_ROOT, env, module_docs, require, role_tasks,
-                         survey_spec_problems, write_awx_test_double)
+from tests.unit.awx.awx_helpers import (ANSIBLE_PLAYBOOK, AUTH_OPTIONS, PHASES, REPO_ROOT, env, module_docs, require,
+                                        role_tasks, survey_spec_problems, write_awx_test_double)
 
 MODULES = ('organization', 'credential_type', 'credential', 'execution_environment', 'project', 'inventory',
            'inventory_source', 'job_template', 'workflow_job_template')
@@ -140,8 +140,8 @@ def test_the_role_passes_every_call_through_the_real_argument_specs(tmp_path, aw
     for index, phase in enumerate(PHASES):
         node = nodes[phase]
         template = node['unified_job_template']
-        assert (template['name'], template['type'], template['organization']) == (f'baremetal {phase}', 'job_template',
-                                                                                 {'name': 'Default'})
+        expected = (f'baremetal {phase}', 'job_template', {'name': 'Default'})
+        assert (template['name'], template['type'], template['organization']) == expected
         following = [{'identifier': PHASES[index + 1]}] if index + 1 < len(PHASES) else []
         # Only success edges: a failed phase ends the workflow.
         related = node['related']
