@@ -73,12 +73,12 @@ def _event_time(event):
 
 
 def warning_events(client, namespace, name, kind='PostgresCluster', limit=5):
-    """The newest Warning events about one object, as 'Reason: message' lines (newest last; [] when unreadable)."""
+    """The newest Warning events about one object, as 'Reason: message' lines (newest last; None when unreadable)."""
     selector = 'involvedObject.kind=%s,involvedObject.name=%s,type=Warning' % (kind, name)
     try:
         found = resource(client, 'v1', 'Event').get(namespace=namespace, field_selector=selector).to_dict()
     except API_ERRORS + (ResourceNotFoundError,):
-        return []
+        return None
     events = sorted(found.get('items') or [], key=lambda event: str(_event_time(event)))[-limit:]
     lines = []
     for event in events:
@@ -91,6 +91,8 @@ def warning_events(client, namespace, name, kind='PostgresCluster', limit=5):
 def explain_with_events(client, namespace, name, kind='PostgresCluster'):
     """A sentence quoting the object's recent Warning events, for the message of a failed wait."""
     lines = warning_events(client, namespace, name, kind)
+    if lines is None:
+        return ' (The Events of %s %s/%s could not be read.)' % (kind, namespace, name)
     if not lines:
         return (' %s %s/%s has no Warning events (if the operator runs, it has not complained; else check that its '
                 'Deployment is up).' % (kind, namespace, name))
