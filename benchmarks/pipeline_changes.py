@@ -6,7 +6,7 @@ Generates a git repository with git fast-import in a temporary folder: SERVICES 
 Dockerfile, a Jenkinsfile, k8s/ and src/, plus the shared jenkins/ folder; then COMMITS commits, each changing one file
 of a service chosen at random (one in 1,000 changes jenkins/ instead). For each distance D it decides, for every service,
 whether to build HEAD when the service's last successful build was D commits ago: the pipeline's own script
-(roles/jenkins/files/pipeline-library/resources/baremetal/pipeline/detect-changes.sh, run with sh as the pipeline runs
+(roles/jenkins/files/pipeline_library/resources/baremetal/pipeline/detect-changes.sh, run with sh as the pipeline runs
 it, changelog included). Prints seconds for all services and per service (median, max), how many would build, and the
 load average, as a table and as JSON. The repository is removed at the end.
 """
@@ -21,7 +21,7 @@ import tempfile
 import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPT = os.path.join(REPO_ROOT, 'roles', 'jenkins', 'files', 'pipeline-library', 'resources', 'baremetal', 'pipeline', 'detect-changes.sh')
+SCRIPT = os.path.join(REPO_ROOT, 'roles', 'jenkins', 'files', 'pipeline_library', 'resources', 'baremetal', 'pipeline', 'detect-changes.sh')
 FILES_PER_SERVICE = 20
 
 

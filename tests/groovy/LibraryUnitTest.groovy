@@ -1,6 +1,6 @@
 // The library's src/ helpers on their own (no pipeline): settings checks, branch resolution, image substitution,
 // change-detection output and the Discord texts.
-//   groovy -cp tests/groovy/harness:roles/jenkins/files/pipeline-library/src tests/groovy/LibraryUnitTest.groovy
+//   groovy -cp tests/groovy/harness:roles/jenkins/files/pipeline_library/src tests/groovy/LibraryUnitTest.groovy
 import baremetal.pipeline.Agent
 import baremetal.pipeline.Changes
 import baremetal.pipeline.Config

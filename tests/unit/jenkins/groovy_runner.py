@@ -8,7 +8,7 @@ import pytest
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 GROOVY_TESTS = os.path.join(REPO_ROOT, 'tests', 'groovy')
 HARNESS = os.path.join(GROOVY_TESTS, 'harness')
-LIBRARY = os.path.join(REPO_ROOT, 'roles', 'jenkins', 'files', 'pipeline-library')
+LIBRARY = os.path.join(REPO_ROOT, 'roles', 'jenkins', 'files', 'pipeline_library')
 EXAMPLE = os.path.join(REPO_ROOT, 'docs', 'examples', 'monorepo')
 
 

@@ -1,4 +1,4 @@
-"""The Jenkins shared library roles/jenkins/files/pipeline-library under Groovy.
+"""The Jenkins shared library roles/jenkins/files/pipeline_library under Groovy.
 
 Each Groovy test script in tests/groovy/*Test.groovy runs as one pytest case (its own cases are listed in the output);
 every vars/ and src/ file of the library, and of the example monorepo's jenkins/ copy, must compile; and the example's
@@ -58,9 +58,9 @@ def test_example_jenkins_folder_is_the_collection_library():
     """docs/examples/monorepo/jenkins/ is what a user copies into the monorepo: it must not drift from the collection's."""
     library = _tree(groovy_runner.LIBRARY)
     example = _tree(os.path.join(groovy_runner.EXAMPLE, 'jenkins'))
-    assert sorted(example) == sorted(library), 'run: rsync -a --delete roles/jenkins/files/pipeline-library/ docs/examples/monorepo/jenkins/'
+    assert sorted(example) == sorted(library), 'run: rsync -a --delete roles/jenkins/files/pipeline_library/ docs/examples/monorepo/jenkins/'
     differing = [name for name in library if not filecmp.cmp(library[name], example[name], shallow=False)]
-    assert not differing, f'differ from the collection library: {differing}; run: rsync -a --delete roles/jenkins/files/pipeline-library/ ' \
+    assert not differing, f'differ from the collection library: {differing}; run: rsync -a --delete roles/jenkins/files/pipeline_library/ ' \
                           'docs/examples/monorepo/jenkins/'
 
 

@@ -29,7 +29,7 @@ class JenkinsTestDouble {
 
     static final File GROOVY_TESTS = locateTests()
     static final File REPO_ROOT = GROOVY_TESTS.parentFile.parentFile
-    static final File COLLECTION_LIBRARY = new File(REPO_ROOT, 'roles/jenkins/files/pipeline-library')
+    static final File COLLECTION_LIBRARY = new File(REPO_ROOT, 'roles/jenkins/files/pipeline_library')
     static final File DOUBLES = new File(GROOVY_TESTS, 'doubles')
 
     /** What the controller remembers between builds: commit of the last successful build per job (service/branch). */
