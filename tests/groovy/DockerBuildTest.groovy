@@ -266,6 +266,7 @@ runner.test('discord: false sends nothing; a missing credential fails the build'
         jenkins.credentials.clear()
         PipelineRunTestDouble missing = jenkins.run(service: 'backend', branch: 'staging', repo: repo)
         assert missing.result == 'FAILURE' && missing.failure.message.contains("Could not find credentials entry with ID 'discord-webhook'")
+        assert missing.logText().contains('the Discord failure message was not sent') && missing.builderCalls == []
     }
 }
 

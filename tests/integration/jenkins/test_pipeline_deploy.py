@@ -72,4 +72,3 @@ def test_deploy_sets_the_image_and_the_same_build_again_changes_nothing(staging,
     newer = deployment(staging)
     assert [c['image'] for c in newer['spec']['template']['spec']['containers']] == [f'{REGISTRY}/frontend:v_8']
     assert newer['metadata']['generation'] == first['metadata']['generation'] + 1
-

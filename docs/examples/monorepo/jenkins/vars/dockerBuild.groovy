@@ -25,7 +25,7 @@ def call(Map settings = [:]) {
     Map config = Config.resolve(settings, env.DOCKER_REGISTRY)
     String image = "${config.registry}/${config.service}:v_${env.BUILD_NUMBER}"
     String builder = Agent.builderContainer(config.agent)
-    Map state = [stage: null, branch: env.BRANCH_NAME, webhookChecked: false]
+    Map state = [stage: null, branch: env.BRANCH_NAME, webhookBad: false]
 
     podTemplate(yaml: Agent.podYaml(config.agent)) {
         node(POD_LABEL) {
@@ -77,7 +77,7 @@ def call(Map settings = [:]) {
                 currentBuild.description = target.deploy ? "${image} in ${target.namespace}" : (target.push ? "${image} pushed" : 'built, not pushed')
             } catch (failure) {
                 currentBuild.result = 'FAILURE'
-                if (state.webhookChecked) {
+                if (config.discord && !state.webhookBad) {
                     try {
                         notifyDiscord(config, state, Discord.failed(config.service, state.branch.toString(), state.stage, failure.message ?: failure.toString()),
                             'FAILURE')
@@ -137,9 +137,9 @@ def notifyDiscord(Map config, Map state, String description, String result) {
         String url = env.DOCKERBUILD_DISCORD_WEBHOOK
         String problem = Discord.webhookProblem(config.discord.toString(), url)
         if (problem) {
+            state.webhookBad = true
             error("dockerBuild: ${problem}")
         }
-        state.webhookChecked = true
         discordSend(webhookURL: url.trim(), title: "${env.JOB_NAME ?: config.service} #${env.BUILD_NUMBER}", link: env.BUILD_URL ?: '',
             description: description, result: result, footer: "dockerBuild ${config.service} ${state.branch}")
     }
