@@ -36,7 +36,9 @@ def test_legacy_jiva_pin_without_iscsi_fails_before_any_write(addons):
 SNAPSHOT_KINDS = (('VolumeSnapshotClass', 'volumesnapshotclasses', 'Cluster'),
                   ('VolumeSnapshotContent', 'volumesnapshotcontents', 'Cluster'),
                   ('VolumeSnapshot', 'volumesnapshots', 'Namespaced'))
-RKE2_OWNER = {'meta.helm.sh/release-name': 'rke2-snapshot-controller-crd', 'meta.helm.sh/release-namespace': 'kube-system'}
+RKE2_OWNER = {'meta.helm.sh/release-name': 'rke2-snapshot-controller-crd', 'meta.helm.sh/release-namespace': 'kube-system',
+              # *.k8s.io groups are protected: the API server wants the approval upstream's CRDs carry.
+              'api-approved.kubernetes.io': 'https://github.com/kubernetes-csi/external-snapshotter/pull/814'}
 
 
 def rke2_snapshot_crd(kind, plural, scope):
