@@ -44,3 +44,15 @@ def test_istio_converges_and_the_gateway_gets_its_metallb_ip(istio_lab):
         assert release in lab.helm('list', '-n', 'istio-system', '-q').stdout
     values = lab.helm('get', 'values', '-n', 'istio-ingress', 'istio-ingressgateway', '-o', 'json').stdout
     assert 'sds' not in values
+
+
+def test_end_of_life_istio_fails_before_any_write(addons):
+    """Istio 1.28 is end of life and does not support the lab's Kubernetes (read from its API server)."""
+    run = addons.run(['istio'], {'istio_chart_version': '1.28.1', 'istio_gateway_namespace': 'istio-ingress-eol',
+                                 'istio_namespace': 'istio-system-eol'})
+
+    text = ' '.join(run.output.split())
+    assert run.returncode != 0
+    assert "Istio 1.28.1 and the cluster's Kubernetes %s are not a supported pair" % addons.lab.version in text, run.output
+    assert 'Istio 1.28 is end of life' in text and 'Nearest supported choice: istio_chart_version 1.30.3' in text, run.output
+    assert not addons.namespace_exists('istio-ingress-eol') and not addons.namespace_exists('istio-system-eol')

@@ -32,3 +32,14 @@ def test_check_mode_writes_nothing(addons):
     assert run.returncode == 0, run.output
     assert run.changed > 0, 'check mode must report what it would change:\n' + run.output
     assert not addons.namespace_exists('cattle-system-check')
+
+
+def test_rancher_too_old_for_the_clusters_kubernetes_fails_before_any_write(addons):
+    """The role reads the version from the API server (the lab's) and refuses a chart whose kubeVersion excludes it."""
+    run = addons.run(['rancher'], {'rancher_chart_version': '2.13.8', 'rancher_namespace': 'cattle-system-old'})
+
+    text = ' '.join(run.output.split())
+    assert run.returncode != 0
+    assert "Rancher 2.13.8 does not support the cluster's Kubernetes %s" % addons.lab.version in text, run.output
+    assert 'Nearest supported choice: rancher_chart_version 2.15.0' in text, run.output
+    assert not addons.namespace_exists('cattle-system-old')
