@@ -20,7 +20,6 @@ import fcntl
 import ipaddress
 import json
 import os
-import re
 from pathlib import Path
 
 from tools.lab import names

@@ -16,7 +16,7 @@ def _burn(seconds):
 @contextlib.contextmanager
 def cpu_burners(count=None, seconds=600):
     """Keep ``count`` processes (default: one per core) busy for at most ``seconds``; stop them when the block ends."""
-    workers = [multiprocessing.Process(target=_burn, args=(seconds,), daemon=True) for _ in range(count or os.cpu_count() or 1)]
+    workers = [multiprocessing.Process(target=_burn, args=(seconds,), daemon=True) for _index in range(count or os.cpu_count() or 1)]
     for worker in workers:
         worker.start()
     try:
