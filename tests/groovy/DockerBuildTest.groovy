@@ -302,6 +302,7 @@ runner.test('the docker.sock builder, opted in, is the seed\'s privileged agent'
         String image = 'registry.test.invalid:5000/frontend:v_5'
         assert run.shScripts('docker') == ["docker build --pull -t '${image}' -f 'frontend/Dockerfile' 'frontend'", "docker push '${image}'"]
         assert run.builderCalls*.getAt(0) == ['build', 'push']
+        assert run.builds() == [[image: image, push: false, context: 'frontend'], [image: image, push: true, context: null]]
         assert run.kubectlCalls.size() == 1
     }
 }

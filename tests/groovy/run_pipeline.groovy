@@ -2,6 +2,7 @@
 // Used by tests/integration/jenkins/test_pipeline_deploy.py with the lab's real kubectl and kube-apiserver.
 //   groovy -cp tests/groovy/harness tests/groovy/run_pipeline.groovy --service frontend --branch staging \
 //       --build-number 7 --registry registry.lab.invalid:5000 --kubectl PATH --kubeconfig FILE --out RESULT.json
+//       [--jenkinsfile TEXT]   (replaces the service's one-line Jenkinsfile on that branch first)
 import groovy.json.JsonOutput
 import pipelinetest.JenkinsTestDouble
 import pipelinetest.Monorepo
@@ -23,10 +24,13 @@ try {
         jenkins.globalEnv.KUBECONFIG = options.kubeconfig
     }
     jenkins.realKubectl = options.kubectl
+    if (options.jenkinsfile) {
+        repo.commit(options.branch, [("${options.service}/Jenkinsfile".toString()): options.jenkinsfile + '\n'], 'Jenkinsfile for this run')
+    }
     PipelineRunTestDouble run = jenkins.run(service: options.service, branch: options.branch, repo: repo,
                                             buildNumber: options['build-number'] as int)
     Map summary = [result: run.result, failure: run.failure?.message, stages: run.stages, builds: run.builds(),
-                   kubectl: run.shScripts('kubectl'), discord: run.discord*.description, log: run.logText()]
+                   kubectl: run.shScripts('kubectl'), discord: run.discord*.description, podYaml: run.podYaml, log: run.logText()]
     new File(options.out).text = JsonOutput.prettyPrint(JsonOutput.toJson(summary))
 } finally {
     jenkins.close()

@@ -8,6 +8,7 @@ import json
 import os
 
 import pytest
+import yaml
 
 from tests.unit.jenkins import groovy_runner
 
@@ -17,23 +18,25 @@ REGISTRY = 'registry.lab.invalid:5000'
 NAMESPACE = 'staging'
 
 
-@pytest.fixture(name='staging')
+@pytest.fixture(name='staging', scope='module')
 def staging_namespace(lab_k8s):
-    """Namespace staging (the example's default for branch staging), removed afterwards."""
+    """Namespace staging (the example's default for branch staging) with the agent's service account; removed afterwards."""
     lab_k8s.kubectl('create', 'namespace', NAMESPACE)
     try:
+        lab_k8s.kubectl('create', 'serviceaccount', 'jenkins-deployer', '-n', NAMESPACE)
         yield lab_k8s
     finally:
         lab_k8s.kubectl('delete', 'namespace', NAMESPACE, '--wait=false', check=False)
 
 
-def build(lab_k8s, tmp_path, number):
-    """One build of frontend on staging; its summary (result, stages, builds, kubectl commands, log)."""
+def build(lab_k8s, tmp_path, number, jenkinsfile=None):
+    """One build of frontend on staging; its summary (result, stages, builds, kubectl commands, pod YAML, log)."""
     out = tmp_path / f'build-{number}-{len(list(tmp_path.iterdir()))}.json'
+    extra = ['--jenkinsfile', jenkinsfile] if jenkinsfile else []
     result = groovy_runner.groovy_script(
         os.path.join('tests', 'groovy', 'run_pipeline.groovy'), '--service', 'frontend', '--branch', 'staging',
         '--build-number', str(number), '--registry', REGISTRY, '--kubectl', lab_k8s.kubectl_path,
-        '--kubeconfig', lab_k8s.kubeconfig, '--out', str(out), timeout=600)
+        '--kubeconfig', lab_k8s.kubeconfig, '--out', str(out), *extra, timeout=600)
     assert result.returncode == 0 and out.exists(), f'run_pipeline.groovy failed:\n{result.stdout}{result.stderr}'
     summary = json.loads(out.read_text())
     assert summary['result'] == 'SUCCESS', f"build {number} failed: {summary['failure']}\n{summary['log']}"
@@ -72,3 +75,25 @@ def test_deploy_sets_the_image_and_the_same_build_again_changes_nothing(staging,
     newer = deployment(staging)
     assert [c['image'] for c in newer['spec']['template']['spec']['containers']] == [f'{REGISTRY}/frontend:v_8']
     assert newer['metadata']['generation'] == first['metadata']['generation'] + 1
+
+
+@pytest.mark.parametrize('jenkinsfile', [None, "dockerBuild(service: 'frontend', agent: [builder: 'docker', allowPrivilegedDockerSocket: true])"],
+                         ids=['buildkit', 'docker-opt-in'])
+def test_agent_pod_is_a_valid_pod_for_the_api_server(staging, tmp_path, jenkinsfile):
+    """The pod the step asks the Kubernetes plugin for passes the real API server's strict field validation."""
+    summary = build(staging, tmp_path, 3, jenkinsfile=jenkinsfile)
+    pod = yaml.safe_load(summary['podYaml'])
+    pod['metadata']['name'] = 'dockerbuild-agent'
+    result = staging.kubectl('create', '--dry-run=server', '--validate=strict', '-n', NAMESPACE, '-o', 'json', '-f', '-',
+                             stdin=json.dumps(pod), check=False)
+    assert result.returncode == 0, f'the API server refused the agent pod: {result.stderr}'
+    created = json.loads(result.stdout)
+    containers = {c['name']: c for c in created['spec']['containers']}
+    if jenkinsfile is None:
+        assert sorted(containers) == ['buildkit', 'kubectl']
+        assert not any(c.get('securityContext', {}).get('privileged') for c in containers.values())
+        assert containers['buildkit']['securityContext']['appArmorProfile'] == {'type': 'Unconfined'}
+        assert not [v for v in created['spec']['volumes'] if 'hostPath' in v]
+    else:
+        assert sorted(containers) == ['docker', 'kubectl'] and containers['docker']['securityContext']['privileged'] is True
+        assert [v['hostPath']['path'] for v in created['spec']['volumes'] if 'hostPath' in v] == ['/var/run/docker.sock']

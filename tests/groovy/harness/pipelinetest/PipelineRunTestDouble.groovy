@@ -35,11 +35,19 @@ class PipelineRunTestDouble {
         return scripts
     }
 
-    /** [push flag, image] of each buildctl call. */
+    /** [image, push, context] of each builder call (buildctl_test_double or docker_test_double). */
     List<Map> builds() {
         List<Map> result = []
         for (List<String> call : builderCalls) {
+            if (call[0] == 'push') {
+                result << [image: call[1], push: true, context: null]
+                continue
+            }
             String output = call.find { it.startsWith('type=image,') }
+            if (output == null) {
+                result << [image: call[call.indexOf('-t') + 1], push: false, context: call[-1]]
+                continue
+            }
             Map fields = [:]
             for (String part : output.split(',')) {
                 List<String> kv = part.split('=', 2) as List
