@@ -17,7 +17,6 @@ checksum file, tampered tarball, check mode, first install, second run, explicit
 sha256.
 """
 import functools
-import glob
 import hashlib
 import http.server
 import io
@@ -33,6 +32,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from tools.lab.k8s import build, versions
 
 pytestmark = pytest.mark.lab
 
@@ -346,10 +347,11 @@ def test_rke1_explicit_sha256_wins_over_the_checksum_file(rke1, server, tmp_path
 
 def lab_helm():
     """The lab's helm (a real helm built from Go modules) and the version it reports."""
-    found = sorted(glob.glob("/var/cache/baremetal-lab/bin/helm-v*/helm"))
-    if not found:
-        pytest.fail("the lab's helm is missing (/var/cache/baremetal-lab/bin/helm-v*/helm): run `sudo ./lab k8s build`")
-    return Path(found[-1]), Path(found[-1]).parent.name[len("helm-"):]
+    tool = versions.TOOLS["helm"]
+    binary = build.binary(tool, "helm")
+    if not binary.is_file():
+        pytest.fail(f"the lab's helm is missing ({binary}): run `sudo ./lab k8s build`")
+    return binary, tool.version
 
 
 @pytest.fixture(name="helm", scope="module")
