@@ -236,7 +236,7 @@ def test_a_wrong_bearer_token_is_refused_by_the_api(awx_lab, tmp_path, lab_k8s, 
     assert changed_tasks(events) == []
 
 
-def test_the_addons_job_template_runs_with_only_the_kubernetes_credential(awx_lab, tmp_path, lab_k8s, bearer_token):
+def test_the_addons_job_template_runs_with_only_the_kubernetes_credential_and_converges(awx_lab, tmp_path, lab_k8s, bearer_token):
     token, ca_pem = bearer_token
     root = addons_job(awx_lab, tmp_path, lab_k8s, token, ca_pem, dict(ADDONS_SURVEY, **NO_KUBECONFIG), "addons")
     # What the job has besides the project: no kubeconfig file, no variable pointing at one.
@@ -258,4 +258,9 @@ def test_the_addons_job_template_runs_with_only_the_kubernetes_credential(awx_la
     assert by_task.get("Wait for the wildcard certificate to become Ready") == {"runner_on_skipped"}
     assert by_task.get("Say that the certificate is not awaited") == {"runner_on_ok"}
     assert "openebs" not in lab_k8s.helm("list", "-A", "-q").stdout.split(), '"false" did not switch OpenEBS off'
+
+    # The same job again, as a scheduled job template would run it: nothing changes.
+    code, status, events, stdout = run_job(root, "playbooks/addons.yml", 2)
+    assert code == 0 and status == "successful", f"{failures(events)} {stdout[-3000:]}"
+    assert changed_tasks(events) == [], "the second addons run changed these tasks"
     shutil.rmtree(root / "home", ignore_errors=True)
