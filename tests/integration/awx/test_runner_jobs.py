@@ -264,3 +264,24 @@ def test_the_addons_job_template_runs_with_only_the_kubernetes_credential_and_co
     assert code == 0 and status == "successful", f"{failures(events)} {stdout[-3000:]}"
     assert changed_tasks(events) == [], "the second addons run changed these tasks"
     shutil.rmtree(root / "home", ignore_errors=True)
+
+
+DATABASE_SURVEY = {"postgres_operator_install_method": "external", "postgres_operator_storage_class": "local-path",
+                   "postgres_operator_wait": "false", "postgres_operator_wait_timeout": "600"}
+
+
+def test_the_database_job_template_runs_with_only_the_kubernetes_credential(awx_lab, tmp_path, lab_k8s, bearer_token):
+    """The collection's own modules (postgres_cluster) take K8S_AUTH_* too; the PostgresCluster lands in the real CRD."""
+    token, ca_pem = bearer_token
+    if lab_k8s.kubectl("get", "storageclass", "local-path", check=False).returncode != 0:
+        # Run alone (without the addons job before it): the class the survey names, as local-path makes it.
+        lab_k8s.apply({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "local-path"},
+                       "provisioner": "rancher.io/local-path", "volumeBindingMode": "WaitForFirstConsumer"})
+    root = addons_job(awx_lab, tmp_path, lab_k8s, token, ca_pem, dict(DATABASE_SURVEY, platform_kubeconfig=""), "database")
+    code, status, events, stdout = run_job(root, "playbooks/database.yml", 1)
+    assert code == 0 and status == "successful", f"{failures(events)} {stdout[-3000:]}"
+    cluster = lab_k8s.kubectl_json("get", "postgrescluster", "-n", "marketplace", "marketplace")
+    assert cluster["spec"]["postgresVersion"] == 17
+    code, status, events, stdout = run_job(root, "playbooks/database.yml", 2)
+    assert code == 0 and status == "successful", f"{failures(events)} {stdout[-3000:]}"
+    assert changed_tasks(events) == [], "the second database run changed these tasks"
