@@ -26,14 +26,14 @@ def istio_lab(addons, metallb_controller):
 
 def test_istio_converges_and_the_gateway_gets_its_metallb_ip(istio_lab):
     addons = istio_lab
-    # The lab's real MetalLB controller is v0.13.5 (newer ones cannot be built here): it
-    # reads the metallb.universe.tf annotations, which the role picks for that version.
-    first, _second = addons.converge(['istio'], {'istio_gateway_load_balancer_ip': GATEWAY_IP, 'metallb_chart_version': '0.13.5'})
+    # The lab's real MetalLB controller is v0.15.2 (0.16 cannot be built here): it reads the
+    # metallb.io annotations, which the role picks for that version and the 0.16 default.
+    first, _second = addons.converge(['istio'], {'istio_gateway_load_balancer_ip': GATEWAY_IP, 'metallb_chart_version': '0.15.2'})
 
     lab = addons.lab
     service = lab.kubectl_json('get', 'service', '-n', 'istio-ingress', 'istio-ingressgateway')
     assert service['spec']['type'] == 'LoadBalancer'
-    assert service['metadata']['annotations']['metallb.universe.tf/loadBalancerIPs'] == GATEWAY_IP
+    assert service['metadata']['annotations']['metallb.io/loadBalancerIPs'] == GATEWAY_IP
     assert [entry['ip'] for entry in service['status']['loadBalancer']['ingress']] == [GATEWAY_IP]
     assert 'answers on ' + GATEWAY_IP in ' '.join(first.output.split())
     gateway = lab.kubectl_json('get', 'gateways.networking.istio.io', '-n', 'istio-ingress', 'default-gateway')
