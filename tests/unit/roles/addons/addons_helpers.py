@@ -6,9 +6,10 @@ import sys
 
 import yaml
 
+from tools.lab.k8s import crds
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
-CRD_DIR = os.path.abspath(os.path.join(REPO_ROOT, '..', 'shared', 'crds'))
 ROLES = ('openebs', 'local_path_provisioner', 'cert_manager', 'rancher', 'istio')
 
 
@@ -33,25 +34,23 @@ def run_playbook(playbook, extra_vars=None, extra_args=()):
 
 
 def crd_schema(kind, group):
-    """openAPIV3Schema of the storage version of an upstream CRD from ../shared/crds, made strict.
+    """openAPIV3Schema of the storage version of an upstream CRD at the roles' pins, made strict.
 
+    The CRDs are the ones the lab loads (tools/lab/k8s/crds.py): ../shared/upstream/<component>/<pinned
+    version>, or $BAREMETAL_UPSTREAM_DATA; a missing data pack fails saying where it looked.
     The API server rejects unknown fields only with strict field validation; the schema is
     tightened the same way (additionalProperties false where the CRD lists properties and does
     not preserve unknown fields), so a misspelt field fails here as it would there.
     """
-    if not os.path.isdir(CRD_DIR):
-        raise RuntimeError('Upstream CRDs are missing at %s (the shared CRD data); restore them first.' % CRD_DIR)
-    for root, _dirs, files in os.walk(CRD_DIR):
-        for name in files:
-            if not name.endswith('.yaml'):
-                continue
-            with open(os.path.join(root, name), encoding='utf-8') as handle:
+    for name in crds.KNOWN_SETS:
+        for path in crds.set_files(name):
+            with open(path, encoding='utf-8') as handle:
                 for doc in yaml.safe_load_all(handle):
                     if doc and doc.get('kind') == 'CustomResourceDefinition' and \
                             doc['spec']['names']['kind'] == kind and doc['spec']['group'] == group:
                         version = [v for v in doc['spec']['versions'] if v.get('storage')][0]
                         return _strict(version['schema']['openAPIV3Schema'])
-    raise RuntimeError('No CRD for %s.%s under %s' % (kind, group, CRD_DIR))
+    raise RuntimeError('No CRD for %s.%s in the CRD sets %s' % (kind, group, ', '.join(crds.KNOWN_SETS)))
 
 
 def _strict(schema):
