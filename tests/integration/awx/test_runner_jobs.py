@@ -22,6 +22,8 @@ import pytest
 import yaml
 
 from tests.fixtures.lab_hosts import REPOSITORY
+from tests.fixtures.lab_k8s import SESSION_NAME, LabK8s
+from tools.lab.k8s import cluster, controllers
 
 pytestmark = [pytest.mark.lab, pytest.mark.k8s]
 
@@ -40,6 +42,28 @@ ADDONS_SURVEY = {"metallb_chart_version": "0.16.1", "metallb_helm_wait_timeout":
 
 
 CONTROL_DIRS = []
+# The addons job installs the whole stack (charts, pools, releases): on a control plane of this module's own,
+# so nothing leaks into the session's shared one that later tests use, and nothing earlier tests left shows here.
+OWN_PLANE = SESSION_NAME[:5] + "awx"
+
+
+@pytest.fixture(name="lab_k8s", scope="module")
+def own_control_plane_fixture():
+    """This module's own lab control plane (overrides the session's ``lab_k8s`` here)."""
+    try:
+        yield LabK8s(cluster.up(OWN_PLANE, progress=lambda _line: None))
+    finally:
+        cluster.down(OWN_PLANE, progress=lambda _line: None)
+
+
+@pytest.fixture(name="metallb_controller", scope="module")
+def own_metallb_controller_fixture(lab_k8s):
+    """The real MetalLB controller against this module's control plane."""
+    controllers.start(lab_k8s.name, "metallb", progress=lambda _line: None)
+    try:
+        yield controllers.METALLB_NAMESPACE
+    finally:
+        controllers.stop(lab_k8s.name, "metallb", progress=lambda _line: None)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -204,8 +228,7 @@ def addons_job(awx_lab, tmp_path, lab_k8s, token, ca_pem, extravars, name):
 
 
 # The job template's extra_vars with the Kubernetes credential attached: no kubeconfig file. OpenEBS is switched
-# off with the string "false" (the playbook's `| bool`): the fixture chart's VolumeSnapshot CRDs (commit d989597)
-# lack the api-approved.kubernetes.io annotation that a real API server requires for *.k8s.io groups.
+# off with the string "false", to prove the playbook's `| bool` reads a survey's string as a boolean.
 NO_KUBECONFIG = {"platform_kubeconfig": "", "platform_addons_openebs": "false"}
 
 
