@@ -64,12 +64,12 @@ def _tool(name, module, version, package, ldflags=(), hint=""):
 
 
 # Module sets of their own: their Kubernetes libraries differ from the control plane's (helm: v0.37, MetalLB: older).
-# MetalLB: v0.16.x needs github.com/metallb/frr-k8s v0.0.27, which the Go module proxy refuses (403); v0.15.2 builds.
+# MetalLB: v0.16.x needs github.com/metallb/frr-k8s v0.0.27, which the Go module proxy refuses (403); v0.15.3 builds.
 TOOLS = {
     "helm": _tool("helm", "helm.sh/helm/v3", "v3.22.0", "helm.sh/helm/v3/cmd/helm",
                   ("-X helm.sh/helm/v3/internal/version.version=v3.22.0",)),
     "kubeconform": _tool("kubeconform", "github.com/yannh/kubeconform", "v0.8.0", "github.com/yannh/kubeconform/cmd/kubeconform"),
-    "metallb": _tool("metallb", "go.universe.tf/metallb", "v0.15.2", "go.universe.tf/metallb/controller",
+    "metallb": _tool("metallb", "go.universe.tf/metallb", "v0.15.3", "go.universe.tf/metallb/controller",
                      hint="v0.16 and newer need github.com/metallb/frr-k8s v0.0.27, which the Go module proxy does not serve"),
 }
 
