@@ -19,7 +19,7 @@ def iscsi_wanted(host):
     found = variables(host)
     if "node_iscsi_enabled" in found:
         return str(found["node_iscsi_enabled"]).lower() in ("true", "yes", "1")
-    return int(str(found.get("openebs_chart_version", "4")).lstrip("v").split(".", maxsplit=1)[0]) < 4
+    return int(str(found.get("platform_openebs_chart_version", "4")).lstrip("v").split(".", maxsplit=1)[0]) < 4
 
 
 def test_kernel_modules_persisted(host):

@@ -63,8 +63,9 @@ def test_example_inventory_pins_the_role_default(role, variable, component):
     for name in os.listdir(os.path.join(REPO_ROOT, 'inventories', 'prod', 'group_vars', 'all')):
         if name.endswith('.yml') and name != 'vault.yml':
             inventory.update(repo_yaml('inventories', 'prod', 'group_vars', 'all', name) or {})
-    if variable in inventory:
-        assert str(inventory[variable]) == str(role_defaults(role)[variable]), variable
+    for name in (variable, 'platform_' + variable):
+        if name in inventory:
+            assert str(inventory[name]) == str(role_defaults(role)[variable]), name
 
 
 def test_lab_inventory_pins_no_versions():

@@ -71,8 +71,18 @@ def repo_yaml(*parts):
     return load_yaml(os.path.join(REPO_ROOT, *parts))
 
 
+# A role default that follows a platform_* inventory variable: "{{ platform_x | default('4.4.0') }}".
+PLATFORM_DEFAULT = re.compile(r"^\{\{\s*platform_\w+\s*\|\s*default\('([^']*)'\)\s*\}\}$")
+
+
 def role_defaults(role):
-    return repo_yaml('roles', role, 'defaults', 'main.yml')
+    """A role's defaults; one that follows a platform_* variable counts as its fallback (the role's pin)."""
+    defaults = repo_yaml('roles', role, 'defaults', 'main.yml')
+    for name, value in defaults.items():
+        match = PLATFORM_DEFAULT.match(value) if isinstance(value, str) else None
+        if match:
+            defaults[name] = match.group(1)
+    return defaults
 
 
 def role_vars(role):
