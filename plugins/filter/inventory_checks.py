@@ -1,0 +1,629 @@
+# -*- coding: utf-8 -*-
+# Copyright: baremetal.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Checks of the inventory that need no API server and no node: the one place every preflight calls.
+
+Phase 0 (playbooks/preflight.yml) runs every check for every phase site.yml will run and fails once with
+all problems; each role's tasks/preflight_inventory.yml runs the checks of its own settings when the role
+runs alone. Each check is a pure function of a mapping of settings (variable name -> value) and returns
+problems, each one sentence of the form
+
+    <variable>=<value>: <what is wrong>; <how to fix it>
+
+Secrets are shown by their length only.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import base64
+import binascii
+import ipaddress
+import json
+import os
+import re
+import struct
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.six import string_types
+
+from ansible_collections.baremetal.platform.plugins.filter.metallb_pools import metallb_pool_problems, parse_block
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import (
+    POSTGRES_VERSIONS, validation_errors)
+
+ENGINES = ('rke1', 'rke2', 'external')
+# OpenSSH public key types (ssh -Q key, plus the FIDO ones).
+SSH_KEY_TYPES = ('ssh-ed25519', 'ssh-rsa', 'ssh-dss', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
+                 'sk-ssh-ed25519@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com')
+LINUX_USER = re.compile(r'^[a-z_][a-z0-9_.-]{0,31}$')
+DNS_LABEL = re.compile(r'^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$')
+EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+SHA256 = re.compile(r'^[0-9a-fA-F]{64}$')
+RKE2_VERSION = re.compile(r'^v[0-9]+\.[0-9]+\.[0-9]+\+rke2r[0-9]+$')
+K8S_NAME = re.compile(r'^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$')
+# Looks like dotted IPv4 numerals (so a typo such as 10.0.0.300 is not taken for a host name).
+DOTTED_NUMBERS = re.compile(r'^[0-9.]+$')
+RKE2_TOKEN_MIN = 16
+BACKUP_PASSPHRASE_MIN = 12
+RANCHER_PASSWORD_MIN = 12
+
+
+class Unset(object):
+    """A value the inventory does not give (a vault variable left undefined)."""
+
+    def __repr__(self):
+        return '(not set)'
+
+
+UNSET = Unset()
+
+
+def show(value, limit=80):
+    """The value as the message shows it: JSON, shortened."""
+    if isinstance(value, Unset):
+        return '(not set)'
+    try:
+        text = json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def secret(value):
+    """A secret as the message shows it: its length only."""
+    if isinstance(value, Unset) or value is None:
+        return '(not set)'
+    return '(%d characters)' % len(str(value))
+
+
+def problem(variable, shown, what, fix):
+    return '%s=%s: %s; %s' % (variable, shown, what, fix)
+
+
+def _is_set(value):
+    return not isinstance(value, Unset) and value is not None
+
+
+def _as_int(value):
+    """int(value), or None when it is no whole number (booleans are not numbers here)."""
+    if isinstance(value, bool) or not _is_set(value):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _is_list(value):
+    return isinstance(value, (list, tuple))
+
+
+def _truthy(value):
+    if isinstance(value, string_types):
+        return value.strip().lower() in ('1', 'true', 'yes', 'on', 'y')
+    return bool(value) if _is_set(value) else False
+
+
+def dns_name_problem(name, need_dot=True):
+    """Why ``name`` is not a DNS name (lowercase labels of 1-63 characters), or '' when it is one."""
+    if not isinstance(name, string_types) or not name:
+        return 'is empty'
+    if name != name.lower():
+        return 'has upper-case letters'
+    if len(name) > 253:
+        return 'is longer than 253 characters'
+    labels = name.split('.')
+    if any(label == '' for label in labels):
+        return 'has an empty label (two dots in a row, or a leading or trailing dot)'
+    bad = [label for label in labels if label != '*' and not DNS_LABEL.match(label)]
+    if bad:
+        return 'label %s is not letters, digits and inner hyphens (at most 63)' % show(bad[0])
+    if need_dot and len(labels) < 2:
+        return 'is a single label, not a domain'
+    if '*' in labels:
+        return 'has a wildcard label'
+    return ''
+
+
+def email_problem(address):
+    """Why ``address`` is not an e-mail address, or '' when it is one."""
+    if not isinstance(address, string_types) or not address:
+        return 'is empty'
+    local, at, domain = address.rpartition('@')
+    if not at or not local:
+        return 'has no local part and @'
+    if not EMAIL_LOCAL.match(local):
+        return 'local part %s is not valid (no spaces, no leading, trailing or double dots)' % show(local)
+    reason = dns_name_problem(domain.lower())
+    return 'domain %s %s' % (show(domain), reason) if reason else ''
+
+
+# --- platform -------------------------------------------------------------------------------------------------
+
+def check_platform(settings):
+    """platform_engine, platform_domain, platform_acme_email."""
+    problems = []
+    engine = settings.get('platform_engine', UNSET)
+    if engine not in ENGINES:
+        problems.append(problem('platform_engine', show(engine), 'not an engine this collection knows',
+                                'set it to rke1, rke2 or external in group_vars/all'))
+    domain = settings.get('platform_domain', UNSET)
+    if _is_set(domain) or 'platform_domain' in settings:
+        reason = dns_name_problem(domain if _is_set(domain) else '')
+        if reason:
+            problems.append(problem('platform_domain', show(domain), 'not a domain name: it %s' % reason,
+                                    'set your domain, e.g. example.com'))
+    email = settings.get('platform_acme_email', UNSET)
+    if _is_set(email) or 'platform_acme_email' in settings:
+        reason = email_problem(email if _is_set(email) else '')
+        if reason:
+            problems.append(problem('platform_acme_email', show(email), 'not an e-mail address: it %s' % reason,
+                                    "set the Let's Encrypt account's address, e.g. admin@example.com"))
+    return problems
+
+
+# --- nodes: admin keys, user, sshd --------------------------------------------------------------------------
+
+def ssh_key_problem(line):
+    """Why one authorized_keys line is not a public key, or '' when it is one."""
+    if not isinstance(line, string_types) or not line.strip():
+        return 'is empty'
+    if '\n' in line.strip():
+        return 'holds more than one line; give one key per list item'
+    fields = line.split()
+    if len(fields) < 2:
+        return 'has no key body; the form is "TYPE BASE64 [comment]"'
+    if fields[0] not in SSH_KEY_TYPES:
+        if 'PRIVATE KEY' in line:
+            return 'is a private key; give the .pub file'
+        return 'type %s is not an SSH public key type (%s)' % (show(fields[0]), ', '.join(SSH_KEY_TYPES[:3]) + ', ...')
+    try:
+        blob = base64.b64decode(fields[1].encode('ascii'), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return 'body of the %s key is not base64 (truncated or broken when copied)' % fields[0]
+    parts = _ssh_strings(blob)
+    if not parts or parts[0] != fields[0].encode('ascii'):
+        return 'body does not decode to a %s key (truncated, or type and body from different keys)' % fields[0]
+    if fields[0] == 'ssh-ed25519' and (len(parts) != 2 or len(parts[1]) != 32):
+        return 'body is not a whole ssh-ed25519 key (it needs a 32-byte key; truncated when copied?)'
+    return ''
+
+
+def _ssh_strings(blob):
+    """The length-prefixed strings of an SSH public key blob, or [] when they do not fill it exactly."""
+    parts = []
+    offset = 0
+    while offset < len(blob):
+        if offset + 4 > len(blob):
+            return []
+        length = struct.unpack('>I', blob[offset:offset + 4])[0]
+        offset += 4
+        if offset + length > len(blob):
+            return []
+        parts.append(blob[offset:offset + length])
+        offset += length
+    return parts
+
+
+def check_admin_keys(settings):
+    keys = settings.get('node_admin_authorized_keys', UNSET)
+    fix = 'list the admin user\'s public keys, one "TYPE BASE64 [comment]" line each (e.g. the content of ~/.ssh/id_ed25519.pub)'
+    if not _is_set(keys) or isinstance(keys, string_types) or not _is_list(keys):
+        return [problem('node_admin_authorized_keys', show(keys), 'not a list of public keys', fix)]
+    if not keys:
+        return [problem('node_admin_authorized_keys', '[]', 'the list is empty: nobody could log in once root login is off',
+                        fix)]
+    problems = []
+    for index, line in enumerate(keys):
+        reason = ssh_key_problem(line)
+        if reason:
+            problems.append(problem('node_admin_authorized_keys[%d]' % index, show(line, 60), 'the key ' + reason, fix))
+    return problems
+
+
+def check_node(settings):
+    """The node role's settings (admin user and keys, sshd, time sync, docker source, guard key)."""
+    problems = check_admin_keys(settings)
+    user = settings.get('node_admin_user', UNSET)
+    if not isinstance(user, string_types) or not LINUX_USER.match(user) or user == 'root':
+        problems.append(problem('node_admin_user', show(user), 'not a non-root Linux user name',
+                                'use lower-case letters, digits, "_", "-" or "." (e.g. kubeuser)'))
+    choices = (('node_engine', ENGINES, 'it follows platform_engine'),
+               ('node_ssh_permit_root_login', ('prohibit-password', 'forced-commands-only', 'no'), 'prohibit-password keeps key logins'),
+               ('node_time_sync', ('systemd-timesyncd', 'chrony', 'none'), 'systemd-timesyncd is the default'),
+               ('node_docker_source', ('distribution', 'docker-ce'), 'distribution is the default'))
+    for variable, allowed, hint in choices:
+        if variable in settings and settings[variable] not in allowed:
+            problems.append(problem(variable, show(settings[variable]), 'not one of ' + ', '.join(allowed), hint))
+    if 'node_ssh_max_auth_tries' in settings:
+        tries = _as_int(settings['node_ssh_max_auth_tries'])
+        if tries is None or tries < 1:
+            problems.append(problem('node_ssh_max_auth_tries', show(settings['node_ssh_max_auth_tries']),
+                                    'must be a whole number of 1 or more', 'the default is 3'))
+    if _truthy(settings.get('node_ssh_hardening_enabled', True)) and 'node_admin_private_key_file' in settings:
+        path = settings['node_admin_private_key_file']
+        if not isinstance(path, string_types) or not path:
+            problems.append(problem('node_admin_private_key_file', show(path), 'empty: the lock-out guard logs in with it '
+                                    'before root and password logins are turned off', 'name the admin user\'s private key on '
+                                    'the controller'))
+        elif not os.path.isfile(os.path.expanduser(path)):
+            problems.append(problem('node_admin_private_key_file', show(path), 'no such file on the controller',
+                                    'create the key (ssh-keygen -t ed25519 -f %s) or fix the path' % path))
+    return problems
+
+
+# --- node addresses --------------------------------------------------------------------------------------------
+
+def _address_problem(text, internal):
+    """(ip_address or None, why it is not valid or '')."""
+    if not isinstance(text, string_types) or not text.strip():
+        return None, 'is empty'
+    text = text.strip()
+    try:
+        return ipaddress.ip_address(text), ''
+    except ValueError:
+        pass
+    if internal:
+        return None, 'is not an IP address'
+    if DOTTED_NUMBERS.match(text) or ':' in text:
+        return None, 'is not a valid IP address'
+    reason = dns_name_problem(text.lower(), need_dot=False)
+    return None, ('is neither an IP address nor a host name: it %s' % reason) if reason else ''
+
+
+def check_node_addresses(hosts):
+    """hosts: [{name, address, internal_address}] of the cluster's nodes. Valid IPs, no address used twice."""
+    problems = []
+    seen = {}
+    for host in hosts or []:
+        name = host.get('name')
+        for key, variable, internal in (('address', 'ansible_host', False), ('internal_address', 'internal_address', True)):
+            value = host.get(key)
+            if value in (None, '') and key == 'internal_address':
+                continue
+            address, reason = _address_problem(value, internal)
+            if reason:
+                problems.append(problem('%s (host %s)' % (variable, name), show(value), reason,
+                                        'set the node\'s %s address in the inventory' % ('private' if internal else 'public')))
+                continue
+            normal = str(address) if address is not None else value.strip().lower()
+            if normal in seen and seen[normal][0] != name:
+                problems.append(problem('%s (host %s)' % (variable, name), show(value),
+                                        'also %s of host %s' % (seen[normal][1], seen[normal][0]),
+                                        'give every node its own addresses'))
+            seen.setdefault(normal, (name, variable))
+    return problems
+
+
+def node_ip_addresses(hosts):
+    """The IP addresses (public and internal) of the nodes, skipping host names."""
+    found = []
+    for host in hosts or []:
+        for key in ('address', 'internal_address'):
+            try:
+                found.append(ipaddress.ip_address(str(host.get(key) or '').strip()))
+            except ValueError:
+                continue
+    return found
+
+
+# --- engines -------------------------------------------------------------------------------------------------
+
+def check_rke2(settings, servers=None):
+    """rke2 settings; servers: the hosts of rke2_servers_group (None when the group does not exist)."""
+    problems = []
+    group = settings.get('rke2_servers_group', 'k8s_controlplane')
+    if not servers:
+        problems.append(problem('rke2_servers_group', show(group), 'the group has no hosts (%s)' % (
+            'it does not exist' if servers is None else 'it is empty'), 'put at least one server in it: its first host '
+            'bootstraps the cluster'))
+    version = settings.get('rke2_version', UNSET)
+    if not isinstance(version, string_types) or not RKE2_VERSION.match(version):
+        problems.append(problem('rke2_version', show(version), 'not an RKE2 release', 'use the form v1.36.3+rke2r1'))
+    if settings.get('rke2_arch', 'amd64') not in ('amd64', 'arm64'):
+        problems.append(problem('rke2_arch', show(settings.get('rke2_arch')), 'not amd64 or arm64', 'set amd64 or arm64'))
+    sha256 = settings.get('rke2_tarball_sha256', '')
+    source = settings.get('rke2_tarball_src', '')
+    if not isinstance(sha256, string_types) or (sha256 and not SHA256.match(sha256)):
+        problems.append(problem('rke2_tarball_sha256', show(sha256, 70), 'not 64 hex digits',
+                                'take the line for the tarball from the release\'s sha256sum-ARCH.txt, or "" to read that file'))
+    elif not sha256 and source:
+        problems.append(problem('rke2_tarball_sha256', '""', 'rke2_tarball_src %s is a local file and needs its own checksum'
+                                % source, 'set it to the output of sha256sum %s' % source))
+    elif not sha256 and not re.match(r'^https?://', str(settings.get('rke2_tarball_checksum_url') or '')):
+        problems.append(problem('rke2_tarball_checksum_url', show(settings.get('rke2_tarball_checksum_url', UNSET)),
+                                'with rke2_tarball_sha256 "" the tarball is verified against this file, and it is no '
+                                'http(s) URL', 'set rke2_tarball_sha256 to the tarball\'s sha256, or this to the '
+                                'release\'s sha256sum-ARCH.txt'))
+    token = settings.get('rke2_token', UNSET)
+    if not isinstance(token, string_types) or len(token) < RKE2_TOKEN_MIN:
+        problems.append(problem('rke2_token', secret(token), 'the cluster token must be a string of %d or more characters'
+                                % RKE2_TOKEN_MIN, 'set vault_rke2_token in the vault to a long random string '
+                                '(openssl rand -hex 32)'))
+    retention = _as_int(settings.get('rke2_etcd_snapshot_retention', 5))
+    if retention is None or retention < 1:
+        problems.append(problem('rke2_etcd_snapshot_retention', show(settings.get('rke2_etcd_snapshot_retention')),
+                                'etcd snapshots would not be kept', 'keep at least 1 (the default is 5)'))
+    if _truthy(settings.get('rke2_backup_enabled', False)):
+        passphrase = settings.get('rke2_backup_passphrase', UNSET)
+        if not isinstance(passphrase, string_types) or len(passphrase) < BACKUP_PASSPHRASE_MIN:
+            problems.append(problem('rke2_backup_passphrase', secret(passphrase), 'the state backups are encrypted with '
+                                    'it and it needs %d or more characters' % BACKUP_PASSPHRASE_MIN,
+                                    'set vault_rkestate_backup_passphrase in the vault, or rke2_backup_enabled: false'))
+        keep = _as_int(settings.get('rke2_backup_keep', 10))
+        if keep is None or keep < 1:
+            problems.append(problem('rke2_backup_keep', show(settings.get('rke2_backup_keep')),
+                                    'no backup would be kept', 'keep at least 1 (the default is 10)'))
+    for variable in ('rke2_node_labels', 'rke2_node_taints', 'rke2_tls_san', 'rke2_disable'):
+        if variable in settings and not _is_list(settings[variable]):
+            problems.append(problem(variable, show(settings[variable]), 'not a list', 'write it as a YAML list'))
+    return problems
+
+
+def check_rke1(settings, etcd_nodes=None):
+    """rke1 settings that need no cluster.yml; etcd_nodes: the hosts of rke1_etcd_group."""
+    problems = []
+    count = len(etcd_nodes or [])
+    group = settings.get('rke1_etcd_group', 'k8s_etcd')
+    if count == 0 or count % 2 == 0:
+        problems.append(problem('rke1_etcd_group', show(group), '%d etcd nodes (%s): etcd needs an odd count, an even one '
+                                'tolerates no more failures than one node fewer' % (count, ', '.join(etcd_nodes or []) or 'none'),
+                                'put 1, 3 or 5 hosts in it'))
+    sha256 = settings.get('rke1_binary_sha256', '')
+    if not isinstance(sha256, string_types) or (sha256 and not SHA256.match(sha256)):
+        problems.append(problem('rke1_binary_sha256', show(sha256, 70), 'not 64 hex digits',
+                                'take the line from the release\'s sha256sum.txt, or "" to read that file'))
+    elif not sha256 and not re.match(r'^https?://', str(settings.get('rke1_binary_checksum_url') or '')):
+        problems.append(problem('rke1_binary_checksum_url', show(settings.get('rke1_binary_checksum_url', UNSET)),
+                                'with rke1_binary_sha256 "" the binary is verified against this file, and it is no '
+                                'http(s) URL', 'set rke1_binary_sha256, or this to the release\'s sha256sum.txt'))
+    if _truthy(settings.get('rke1_backup_enabled', False)):
+        passphrase = settings.get('rke1_backup_passphrase', UNSET)
+        if not isinstance(passphrase, string_types) or not passphrase:
+            problems.append(problem('rke1_backup_passphrase', secret(passphrase), 'the cluster.rkestate backups are '
+                                    'encrypted with it', 'set vault_rkestate_backup_passphrase in the vault, or '
+                                    'rke1_backup_enabled: false'))
+    return problems
+
+
+# --- add-ons ---------------------------------------------------------------------------------------------------
+
+def _default_subnets(addresses):
+    subnets = []
+    for address in addresses:
+        network = ipaddress.ip_network('%s/%d' % (address, 24 if address.version == 4 else 64), strict=False)
+        if network not in subnets:
+            subnets.append(network)
+    return subnets
+
+
+def check_metallb(settings, hosts=None):
+    """Pools well-formed, not overlapping each other or a node address, layer2 pools inside the nodes' subnets."""
+    pools = settings.get('metallb_address_pools', UNSET)
+    fix = 'list pools as {name, addresses: [CIDR or FIRST-LAST], protocol: layer2|bgp}'
+    if not _is_list(pools):
+        return [problem('metallb_address_pools', show(pools), 'not a list of pools', fix)]
+    if not pools:
+        return [problem('metallb_address_pools', '[]', 'no pool: LoadBalancer Services would get no address', fix)]
+    addresses = node_ip_addresses(hosts)
+    reserved = [str(address) for address in addresses] + [str(item) for item in settings.get('metallb_reserved_addresses') or []]
+    problems = [problem('metallb_address_pools', show(pools, 120), error, 'change the pool or the node address')
+                for error in metallb_pool_problems(list(pools), sorted(set(reserved)))]
+    subnets_setting = settings.get('metallb_layer2_subnets') or []
+    try:
+        subnets = [ipaddress.ip_network(str(item), strict=False) for item in subnets_setting]
+    except ValueError as exc:
+        return problems + [problem('metallb_layer2_subnets', show(subnets_setting), 'not a list of CIDRs (%s)' % exc,
+                                   'list the layer-2 networks of the nodes, e.g. ["192.168.10.0/24"]')]
+    subnets = subnets or _default_subnets(addresses)
+    if not subnets:
+        return problems
+    for pool in pools:
+        if not isinstance(pool, dict) or pool.get('protocol', 'layer2') != 'layer2' or not _is_list(pool.get('addresses')):
+            continue
+        for text in pool['addresses']:
+            try:
+                first, last = parse_block(text)
+            except ValueError:
+                continue  # reported above
+            if not any(first in net and last in net for net in subnets if net.version == first.version):
+                problems.append(problem('metallb_address_pools', show(text), 'layer2 pool %s is outside the nodes\' subnets '
+                                        '(%s): ARP/NDP answers would not reach its clients' % (
+                                            show(pool.get('name')), ', '.join(str(net) for net in subnets)),
+                                        'take addresses from the nodes\' subnet, or state the real layer-2 networks in '
+                                        'metallb_layer2_subnets'))
+    return problems
+
+
+def check_cert_manager(settings):
+    problems = []
+    domain = settings.get('cert_manager_domain', UNSET)
+    reason = dns_name_problem(domain if _is_set(domain) else '')
+    if reason:
+        problems.append(problem('cert_manager_domain', show(domain), 'not a domain name: it %s' % reason,
+                                'set platform_domain (or cert_manager_domain), e.g. example.com'))
+    email = settings.get('cert_manager_acme_email', UNSET)
+    reason = email_problem(email if _is_set(email) else '')
+    if reason:
+        problems.append(problem('cert_manager_acme_email', show(email), 'not an e-mail address: it %s' % reason,
+                                'set platform_acme_email (or cert_manager_acme_email), e.g. admin@example.com'))
+    servers = settings.get('cert_manager_acme_servers') or {}
+    environment = settings.get('cert_manager_acme_environment', UNSET)
+    if servers and environment not in servers:
+        problems.append(problem('cert_manager_acme_environment', show(environment), 'not one of ' + ', '.join(sorted(servers)),
+                                'use production or staging'))
+    zones = settings.get('cert_manager_dns_zones', ['x'])
+    if not _is_list(zones) or not zones:
+        problems.append(problem('cert_manager_dns_zones', show(zones), 'the DNS01 solver needs at least one zone',
+                                'list your zone, e.g. [example.com]'))
+    token = settings.get('cert_manager_cloudflare_api_token', UNSET)
+    if not isinstance(token, string_types) or not token.strip():
+        problems.append(problem('cert_manager_cloudflare_api_token', secret(token), 'empty, and the DNS01 (Cloudflare) '
+                                'solver needs it', 'create a token with Zone:DNS:Edit and Zone:Zone:Read, put it in the '
+                                'vault as vault_cloudflare_api_token'))
+    return problems
+
+
+def check_rancher(settings):
+    problems = []
+    password = settings.get('rancher_bootstrap_password', UNSET)
+    if not isinstance(password, string_types) or len(password) < RANCHER_PASSWORD_MIN:
+        problems.append(problem('rancher_bootstrap_password', secret(password), 'Rancher needs %d or more characters'
+                                % RANCHER_PASSWORD_MIN, 'put a long random password in the vault as '
+                                'vault_rancher_bootstrap_password'))
+    hostname = settings.get('rancher_hostname', UNSET)
+    reason = dns_name_problem(hostname if _is_set(hostname) else '')
+    if reason:
+        problems.append(problem('rancher_hostname', show(hostname), 'not a DNS name: it %s' % reason,
+                                'set platform_domain (rancher.<domain>) or rancher_hostname'))
+    replicas = _as_int(settings.get('rancher_replicas', 3))
+    if replicas is None or replicas < 1:
+        problems.append(problem('rancher_replicas', show(settings.get('rancher_replicas')), 'must be 1 or more',
+                                'the seed ran 3'))
+    source = settings.get('rancher_tls_source', 'rancher')
+    if source not in ('rancher', 'letsEncrypt', 'secret'):
+        problems.append(problem('rancher_tls_source', show(source), 'not rancher, letsEncrypt or secret', 'pick one'))
+    if source == 'letsEncrypt':
+        email = settings.get('rancher_letsencrypt_email', UNSET)
+        reason = email_problem(email if _is_set(email) else '')
+        if reason:
+            problems.append(problem('rancher_letsencrypt_email', show(email), 'not an e-mail address: it %s' % reason,
+                                    'set platform_acme_email (or rancher_letsencrypt_email)'))
+    return problems
+
+
+def _postgres_spec():
+    from ansible_collections.baremetal.platform.plugins.modules.postgres_cluster import argument_spec
+    spec = argument_spec()
+    return dict((key, value) for key, value in spec.items() if key not in _postgres_k8s_keys())
+
+
+def _postgres_k8s_keys():
+    from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common import k8s_auth_argument_spec
+    return set(k8s_auth_argument_spec())
+
+
+def check_postgres(settings):
+    """platform_postgres_clusters: the postgres_cluster module's own option checks, plus retention and storage class."""
+    clusters = settings.get('platform_postgres_clusters', [])
+    if not _is_list(clusters):
+        return [problem('platform_postgres_clusters', show(clusters), 'not a list of clusters',
+                        'list them as {name, namespace, replicas, ...} (inventories/prod/group_vars/all/database.yml)')]
+    problems = []
+    validator = ArgumentSpecValidator(_postgres_spec())
+    default_class = settings.get('postgres_operator_storage_class', '')
+    for index, cluster in enumerate(clusters):
+        label = 'platform_postgres_clusters[%d]' % index
+        if not isinstance(cluster, dict):
+            problems.append(problem(label, show(cluster), 'not a mapping', 'give name, namespace and the settings'))
+            continue
+        known = dict((key, value) for key, value in cluster.items() if key in validator.argument_spec)
+        result = validator.validate(known)
+        errors = [str(error) for error in result.errors.messages] if result.errors else []
+        if not errors:
+            errors = validation_errors(result.validated_parameters)
+        for error in errors:
+            problems.append(problem(label, show(cluster.get('name', UNSET)), error.rstrip('.'), 'fix that field of the cluster'))
+        version = _as_int(cluster.get('postgres_version', 17))
+        if errors == [] and version is not None and not POSTGRES_VERSIONS[0] <= version <= POSTGRES_VERSIONS[1]:
+            problems.append(problem(label + '.postgres_version', show(version), 'outside %d-%d' % POSTGRES_VERSIONS,
+                                    'pick a supported major'))
+        options = ((cluster.get('backups') or {}).get('global_options') or {}) if isinstance(cluster.get('backups'), dict) else {}
+        for key, value in sorted(options.items()):
+            if re.match(r'^repo[1-4]-retention-(full|diff)$', str(key)):
+                count = _as_int(value)
+                if count is None or count < 1:
+                    problems.append(problem('%s.backups.global_options.%s' % (label, key), show(value),
+                                            'backups must be kept: retention of 1 or more', 'e.g. "4" (four full backups)'))
+        storage_class = cluster.get('storage_class') or default_class
+        if storage_class and not K8S_NAME.match(str(storage_class)):
+            problems.append(problem(label + '.storage_class', show(storage_class), 'not a StorageClass name',
+                                    'name an existing class (kubectl get storageclass), e.g. local-path'))
+        if not storage_class:
+            problems.append(problem(label + '.storage_class', '""', 'no storage class named (nor '
+                                    'postgres_operator_storage_class)', 'name the class for the data volumes, e.g. '
+                                    'local-path (the addons phase installs it)'))
+    return problems
+
+
+CHECKS = {
+    'platform': check_platform,
+    'node': check_node,
+    'rke2': check_rke2,
+    'rke1': check_rke1,
+    'metallb': check_metallb,
+    'cert_manager': check_cert_manager,
+    'rancher': check_rancher,
+    'postgres': check_postgres,
+}
+NEEDS_HOSTS = {'metallb': 'hosts', 'rke2': 'servers', 'rke1': 'etcd_nodes'}
+
+
+def inventory_problems(settings, check, hosts=None, servers=None, etcd_nodes=None):
+    """Problems of one named check over ``settings`` (variable -> value; None means not set)."""
+    if check == 'node_addresses':
+        return check_node_addresses(hosts if hosts is not None else settings)
+    if check not in CHECKS:
+        raise AnsibleFilterError('inventory_problems: unknown check %r (known: %s)' % (check, ', '.join(sorted(CHECKS))))
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError('inventory_problems expects a mapping of settings, got %s' % type(settings).__name__)
+    values = dict((key, UNSET if value is None else value) for key, value in settings.items())
+    if check == 'metallb':
+        return check_metallb(values, hosts)
+    if check == 'rke2':
+        return check_rke2(values, servers)
+    if check == 'rke1':
+        return check_rke1(values, etcd_nodes)
+    return CHECKS[check](values)
+
+
+def _host_var(variables, name, default=None):
+    try:
+        value = variables[name]
+    except (KeyError, TypeError):
+        return default
+    return default if value is None or type(value).__name__.endswith('Undefined') else value
+
+
+def inventory_hosts(names, hostvars):
+    """[{name, address, internal_address}] of the named hosts, as the inventory gives them.
+
+    address is ansible_host (else the inventory name), internal_address the host's internal_address.
+    """
+    hosts = []
+    for name in names or []:
+        try:
+            variables = hostvars[name]
+        except KeyError:
+            variables = {}
+        hosts.append({'name': name, 'address': _host_var(variables, 'ansible_host', name),
+                      'internal_address': _host_var(variables, 'internal_address', '')})
+    return hosts
+
+
+def inventory_host_problems(names, hostvars, fact='_platform_preflight_host_problems'):
+    """The per-host problems phase 0 collected (fact on each host), each listed once with the hosts it concerns."""
+    order = []
+    hosts_of = {}
+    for name in names or []:
+        try:
+            problems = hostvars[name][fact]
+        except KeyError:
+            problems = ['%s: the checks of this host did not run; see the error above' % fact]
+        for text in problems or []:
+            if text not in hosts_of:
+                order.append(text)
+                hosts_of[text] = []
+            hosts_of[text].append(name)
+    every = len(names or []) > 1
+    return ['%s: %s' % ('every node' if every and len(hosts_of[text]) == len(names) else ', '.join(hosts_of[text]), text)
+            for text in order]
+
+
+class FilterModule(object):
+    """Inventory checks shared by phase 0 and the roles' preflights."""
+
+    def filters(self):
+        return {'inventory_problems': inventory_problems, 'inventory_hosts': inventory_hosts,
+                'inventory_host_problems': inventory_host_problems}
