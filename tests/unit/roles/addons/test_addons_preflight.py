@@ -36,10 +36,13 @@ def run_role(tmp_path, role, **overrides):
 
 
 @pytest.mark.parametrize('role, overrides, message', [
-    ('cert_manager', {'cert_manager_cloudflare_api_token': ''}, 'cert_manager_cloudflare_api_token is empty'),
-    ('cert_manager', {'platform_domain': ''}, 'cert_manager needs cert_manager_domain'),
+    ('cert_manager', {'cert_manager_cloudflare_api_token': ''}, 'cert_manager_cloudflare_api_token=(0 characters): empty'),
+    ('cert_manager', {'platform_domain': ''}, 'cert_manager_domain="": not a domain name: it is empty'),
+    ('cert_manager', {'platform_domain': 'example..com'}, 'cert_manager_domain="example..com": not a domain name'),
+    ('cert_manager', {'platform_acme_email': 'admin@example'}, 'cert_manager_acme_email="admin@example": not an e-mail'),
     ('rancher', {'platform_engine': 'rke1'}, 'does not support RKE1'),
-    ('rancher', {'rancher_bootstrap_password': 'short'}, 'shorter than 12 characters'),
+    ('rancher', {'rancher_bootstrap_password': 'short'},
+     'rancher_bootstrap_password=(5 characters): Rancher needs 12 or more characters'),
     ('rancher', {'rancher_private_ca': True}, 'rancher_private_ca is only valid with rancher_tls_source'),
     ('openebs', {'openebs_chart_version': '3.10.0', 'node_iscsi_enabled': False,
                  'openebs_legacy_iscsi_hosts': ['localhost']}, 'needs iSCSI on every node'),
