@@ -518,6 +518,10 @@ def check_postgres(settings):
         if not isinstance(cluster, dict):
             problems.append(problem(label, show(cluster), 'not a mapping', 'give name, namespace and the settings'))
             continue
+        if 'users' in cluster and _is_list(cluster['users']) and not cluster['users']:
+            problems.append(problem(label + '.users', '[]', 'an empty list: the cluster would have no user to connect as',
+                                    'leave users out (one user named after the cluster) or list at least one {name, databases}'))
+            continue
         known = dict((key, value) for key, value in cluster.items() if key in validator.argument_spec)
         result = validator.validate(known)
         errors = [str(error) for error in result.errors.messages] if result.errors else []

@@ -274,6 +274,7 @@ def test_good_postgres_cluster_passes():
     (postgres(storage_class=''), ('storage_class=""', 'no storage class named')),
     (postgres(storage_class='Local_Path'), ('storage_class="Local_Path"', 'not a StorageClass name')),
     (postgres(name='Market'), ('"Market"', 'DNS-1035')),
+    (postgres(users=[]), ('platform_postgres_clusters[0].users=[]', 'an empty list')),
     ({'platform_postgres_clusters': {'name': 'x'}}, ('platform_postgres_clusters={"name": "x"}', 'not a list')),
 ])
 def test_bad_postgres_clusters(settings, fragments):
