@@ -606,15 +606,24 @@ def inventory_hosts(names, hostvars):
     return hosts
 
 
+def _has_fact(hostvars, name, fact):
+    try:
+        hostvars[name][fact]
+    except KeyError:
+        return False
+    return True
+
+
 def inventory_host_problems(names, hostvars, fact='_platform_preflight_host_problems'):
     """The per-host problems phase 0 collected (fact on each host), each listed once with the hosts it concerns."""
+    names = [name for name in names or [] if _has_fact(hostvars, name, fact)]
     order = []
     hosts_of = {}
     for name in names or []:
         try:
             problems = hostvars[name][fact]
         except KeyError:
-            problems = ['%s: the checks of this host did not run; see the error above' % fact]
+            continue  # not in this run (--limit); a host whose checks failed to run stopped the run already
         for text in problems or []:
             if text not in hosts_of:
                 order.append(text)
