@@ -92,6 +92,7 @@ CASES = [
      ['storage_class=""', "no storage class named"]),
     ("postgres-users-empty", {"platform_postgres_clusters": [dict(CLUSTER, users=[])]}, {},
      ["platform_postgres_clusters[0].users=[]", "an empty list"]),
+    ("registry-settings", {"platform_cicd_registry": True}, {}, ["registry_users=[]", "registry_ha_shared_secret=(0 characters)"]),
     # Several problems at once: all listed in the one failure.
     ("many-at-once", {"platform_domain": "example..com", "rancher_bootstrap_password": SECRET, "metallb_address_pools": []}, {},
      ['platform_domain="example..com"', "rancher_bootstrap_password=(10 characters)", "metallb_address_pools=[]"]),
