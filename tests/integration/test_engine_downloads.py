@@ -33,13 +33,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import helpers
 from tools.lab.k8s import build, versions
 
 pytestmark = pytest.mark.lab
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DOUBLES = REPOSITORY / "tests" / "doubles"
-PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 LAB_NAME, LAB_SUBNET = "dl", "10.213.51.0/24"
 TOKEN = "rke2-download-token-SECRET-5f1e"
 # Lines for other release files, so the role must pick the line of its own file.
@@ -112,10 +112,10 @@ def run_playbook(work, inventory, plays, settings, *arguments):
     (work / "inventory.yml").write_text(yaml.safe_dump(inventory), encoding="utf-8")
     (work / "play.yml").write_text(yaml.safe_dump(plays), encoding="utf-8")
     (work / "vars.json").write_text(json.dumps(settings), encoding="utf-8")
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FACT_CACHING="memory",
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    proc = subprocess.run([PLAYBOOK, "-i", str(work / "inventory.yml"), str(work / "play.yml"), "-e", "@%s" % (work / "vars.json"),
-                           *arguments], capture_output=True, text=True, cwd=REPOSITORY, env=env, check=False, timeout=1200)
+    # The inventory names each host's connection and Python (lab nodes are remote); the venv's tools are on PATH.
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    proc = helpers.run_playbook(work / "play.yml", "-e", "@%s" % (work / "vars.json"), *arguments, inventory=str(work / "inventory.yml"),
+                                connection=None, interpreter=None, env=env, timeout=1200)
     return proc.returncode, proc.stdout + proc.stderr
 
 

@@ -3,13 +3,11 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+from tests import helpers
+
 PASSPHRASE = "integration-SECRET-passphrase-7f3a"
 STATE_FILES = ("cluster.yml", "cluster.rkestate", "kube_config_cluster.yml")
 
@@ -17,11 +15,10 @@ STATE_FILES = ("cluster.yml", "cluster.rkestate", "kube_config_cluster.yml")
 def run_playbook(tmp_path, tasks, name="play"):
     """Run ``tasks`` on localhost at -vvv with the passphrase in a vars file; return (returncode, output)."""
     secrets = tmp_path / "secrets.json"
-    secrets.write_text(json.dumps({"backup_passphrase": PASSPHRASE, "ansible_python_interpreter": sys.executable}))
-    playbook = tmp_path / ("%s.yml" % name)
-    playbook.write_text(json.dumps([{"name": "rkestate_backup", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-    proc = subprocess.run([PLAYBOOK, "-vvv", "-i", "localhost,", "-c", "local", "-e", "@%s" % secrets, str(playbook)],
-                          capture_output=True, text=True, cwd=REPO, check=False, timeout=600)
+    secrets.write_text(json.dumps({"backup_passphrase": PASSPHRASE}))
+    playbook = helpers.write_playbook(tmp_path / ("%s.yml" % name),
+                                      [{"name": "rkestate_backup", "hosts": "localhost", "gather_facts": False, "tasks": tasks}])
+    proc = helpers.run_playbook(playbook, "-vvv", "-e", "@%s" % secrets)
     return proc.returncode, proc.stdout + proc.stderr
 
 

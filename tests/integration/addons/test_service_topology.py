@@ -4,14 +4,11 @@ Services need no pods for this: the module only reads and patches Service specs,
 validates and stores (or drops, when a feature gate is off).
 """
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
+from tests import helpers
 from tests.fixtures.lab_k8s import SESSION_NAME
-from tests.integration.addons.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.k8s
 
@@ -33,18 +30,13 @@ def run_module(lab, tmp_path, args, check=False, diff=False, auth_from_env=False
     """Run the module in a one-task playbook; return its result dict (json callback)."""
     if not auth_from_env:
         args = dict(args, kubeconfig=lab.kubeconfig)
-    playbook = tmp_path / 'play.json'
-    playbook.write_text(json.dumps([{'hosts': 'localhost', 'gather_facts': False,
-                                     'tasks': [{'name': 'topology', 'baremetal.platform.service_topology': args}]}]))
-    env = dict(lab.env, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
-               ANSIBLE_FACT_CACHING='memory')
+    playbook = helpers.write_playbook(tmp_path / 'play.json', [{'hosts': 'localhost', 'gather_facts': False,
+                                      'tasks': [{'name': 'topology', 'baremetal.platform.service_topology': args}]}])
+    env = lab.env
     if auth_from_env:
         env.pop('KUBECONFIG', None)  # only K8S_AUTH_KUBECONFIG is left to find the cluster
-    argv = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-            '-e', 'ansible_python_interpreter=' + sys.executable, str(playbook)]
-    argv += ['--check'] if check else []
-    argv += ['--diff'] if diff else []
-    completed = subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    arguments = (['--check'] if check else []) + (['--diff'] if diff else [])
+    completed = helpers.run_playbook(playbook, *arguments, env=env, settings={'ANSIBLE_STDOUT_CALLBACK': 'ansible.posix.json'})
     try:
         output = json.loads(completed.stdout)
     except ValueError:

@@ -1,35 +1,21 @@
 """Run the collection's modules and playbooks against the lab control plane."""
 import json
-import os
-import subprocess
-import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-COLLECTIONS = os.path.join(REPO, ".ansible", "collections")
-ANSIBLE_PLAYBOOK = os.path.join(REPO, ".venv", "bin", "ansible-playbook")
+from tests import helpers
+
+REPO = helpers.REPO_ROOT
 STORAGE_CLASS = "local-path"
 
 
 def run_module(lab, module_name, check=False, diff=False, **args):
-    """Run one of the collection's modules as Ansible runs it (a subprocess reading its arguments); its result."""
-    payload = dict(args, kubeconfig=lab.kubeconfig, _ansible_check_mode=check, _ansible_diff=diff)
-    env = dict(os.environ, PYTHONPATH=COLLECTIONS)
-    module = os.path.join(REPO, "plugins", "modules", module_name + ".py")
-    proc = subprocess.run([sys.executable, module], input=json.dumps({"ANSIBLE_MODULE_ARGS": payload}),
-                          capture_output=True, text=True, env=env, timeout=300, check=False)
-    assert proc.stdout, "module printed nothing; stderr: %s" % proc.stderr
-    return json.loads(proc.stdout)
+    """Run one of the collection's modules against the lab's API server as Ansible runs it; its result."""
+    return helpers.run_module(module_name, dict(args, kubeconfig=lab.kubeconfig), check=check, diff=diff)
 
 
 def run_playbook(lab, playbook, *arguments, extra_vars=None, inventory="localhost,"):
     """ansible-playbook against the lab; returns the finished process (stdout holds the whole run)."""
-    env = dict(lab.env, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False")
-    # The venv's Python has the kubernetes client the modules need.
-    argv = [ANSIBLE_PLAYBOOK, "-i", inventory, "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable, str(playbook), *arguments]
-    if extra_vars is not None:
-        argv += ["-e", json.dumps(extra_vars)]
-    return subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+    return helpers.run_playbook(playbook, *arguments, inventory=inventory, extra_vars=extra_vars, env=lab.env,
+                                settings={"ANSIBLE_HOST_KEY_CHECKING": "False"})
 
 
 def get_cluster(lab, namespace, name):

@@ -13,25 +13,16 @@ import pytest
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 from ansible_collections.baremetal.platform.plugins.module_utils import vault_format
+from tests import helpers
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-MODULE = os.path.join(REPO, "plugins", "modules", "rkestate_backup.py")
-INFO_MODULE = os.path.join(REPO, "plugins", "modules", "rkestate_backup_info.py")
-COLLECTIONS = os.path.join(REPO, ".ansible", "collections")
+MODULE = "rkestate_backup"
+INFO_MODULE = "rkestate_backup_info"
 PASSPHRASE = "correct-horse-battery-staple-42"
 
 
-def run_module(tmp_path, check=False, diff=False, module=MODULE, **args):
-    """Run the module like Ansible does and return its JSON result."""
-    payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
-    args_file = tmp_path / "args.json"
-    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": payload}))
-    env = dict(os.environ, PYTHONPATH=COLLECTIONS)
-    proc = subprocess.run([sys.executable, module, str(args_file)], capture_output=True, text=True, env=env, check=False)
-    assert proc.stdout, "module printed nothing; stderr: %s" % proc.stderr
-    result = json.loads(proc.stdout)
-    assert PASSPHRASE not in proc.stdout + proc.stderr
-    return result
+def run_module(check=False, diff=False, module=MODULE, **args):
+    """Run the module like Ansible does and return its JSON result; the passphrase never appears in its output."""
+    return helpers.run_module(module, args, check=check, diff=diff, secrets=(PASSPHRASE,))
 
 
 def write_state(directory, generation=1):
@@ -86,7 +77,7 @@ def test_vault_format_reads_ansible_vaultlib_output():
 
 
 def test_backup_round_trip_is_byte_identical(tmp_path, cluster):
-    result = run_module(tmp_path, **cluster)
+    result = run_module(**cluster)
     assert result["changed"] is True, result
     backup = result["backup"]
     assert os.path.basename(backup).startswith("lab-") and backup.endswith(".tar.gz.vault")
@@ -95,16 +86,16 @@ def test_backup_round_trip_is_byte_identical(tmp_path, cluster):
     assert oct(os.stat(backup).st_mode & 0o777) == "0o600"
 
     restored_dir = tmp_path / "restored"
-    result = run_module(tmp_path, **dict(cluster, state="restored", src_dir=str(restored_dir)))
+    result = run_module(**dict(cluster, state="restored", src_dir=str(restored_dir)))
     assert result["changed"] is True and sorted(result["restored"]) == ["cluster.rkestate", "cluster.yml", "kube_config_cluster.yml"]
     assert files_of(restored_dir) == files_of(tmp_path / "src")
     assert oct(os.stat(restored_dir / "cluster.rkestate").st_mode & 0o777) == "0o600"
-    again = run_module(tmp_path, **dict(cluster, state="restored", src_dir=str(restored_dir)))
+    again = run_module(**dict(cluster, state="restored", src_dir=str(restored_dir)))
     assert again["changed"] is False and again["restored"] == []
 
 
 def test_archive_opens_with_ansible_vault_cli(tmp_path, cluster):
-    backup = run_module(tmp_path, **cluster)["backup"]
+    backup = run_module(**cluster)["backup"]
     password_file = tmp_path / "vault-pass"
     password_file.write_text(PASSPHRASE + "\n")
     plain = tmp_path / "plain.tar.gz"
@@ -116,16 +107,16 @@ def test_archive_opens_with_ansible_vault_cli(tmp_path, cluster):
 
 
 def test_identical_state_is_not_backed_up_twice(tmp_path, cluster):
-    first = run_module(tmp_path, **cluster)
+    first = run_module(**cluster)
     wait_next_second()
-    second = run_module(tmp_path, **cluster)
+    second = run_module(**cluster)
     assert second["changed"] is False
     assert second["backup"] == first["backup"]
     assert len(os.listdir(cluster["dest"])) == 2  # one archive + its sidecar
 
 
 def test_check_mode_writes_nothing_and_diff_names_the_backup(tmp_path, cluster):
-    result = run_module(tmp_path, check=True, diff=True, **cluster)
+    result = run_module(check=True, diff=True, **cluster)
     assert result["changed"] is True
     assert not os.path.exists(cluster["dest"])
     assert os.path.basename(result["backup"]) in result["diff"]["after"]
@@ -133,14 +124,14 @@ def test_check_mode_writes_nothing_and_diff_names_the_backup(tmp_path, cluster):
 
 
 def test_tampered_archive_is_refused(tmp_path, cluster):
-    backup = run_module(tmp_path, **cluster)["backup"]
+    backup = run_module(**cluster)["backup"]
     original = open(backup, "rb").read()
     data = bytearray(original)
     data[200] = ord("0") if data[200] != ord("0") else ord("1")
     with open(backup, "wb") as handle:
         handle.write(bytes(data))
     target = tmp_path / "restore-target"
-    result = run_module(tmp_path, **dict(cluster, state="restored", src_dir=str(target), backup_name=os.path.basename(backup)))
+    result = run_module(**dict(cluster, state="restored", src_dir=str(target), backup_name=os.path.basename(backup)))
     assert result.get("failed") is True and "does not match its recorded sha256" in result["msg"]
     assert not target.exists()
 
@@ -150,14 +141,14 @@ def test_tampered_archive_is_refused(tmp_path, cluster):
         handle.write(forged)
     with open(backup + ".sha256", "w") as handle:
         handle.write("%s  %s\n" % (hashlib.sha256(forged).hexdigest(), os.path.basename(backup)))
-    result = run_module(tmp_path, **dict(cluster, state="restored", src_dir=str(target)))
+    result = run_module(**dict(cluster, state="restored", src_dir=str(target)))
     assert result.get("failed") is True and "HMAC verification failed" in result["msg"], result
     assert not target.exists()
 
 
 def test_wrong_passphrase_is_refused(tmp_path, cluster):
-    run_module(tmp_path, **cluster)
-    result = run_module(tmp_path, **dict(cluster, state="restored", src_dir=str(tmp_path / "t"), passphrase="not-the-passphrase"))
+    run_module(**cluster)
+    result = run_module(**dict(cluster, state="restored", src_dir=str(tmp_path / "t"), passphrase="not-the-passphrase"))
     assert result.get("failed") is True and "Check the passphrase" in result["msg"]
 
 
@@ -166,14 +157,14 @@ def test_retention_keeps_exactly_n(tmp_path, cluster):
     for generation in range(1, 5):
         write_state(tmp_path / "src", generation)
         wait_next_second()
-        result = run_module(tmp_path, keep=2, **cluster)
+        result = run_module(keep=2, **cluster)
         assert result["changed"] is True
         names.append(os.path.basename(result["backup"]))
     kept = sorted(name for name in os.listdir(cluster["dest"]) if name.endswith(".vault"))
     assert kept == names[-2:]
     assert sorted(os.listdir(cluster["dest"])) == sorted(kept + [name + ".sha256" for name in kept])
     assert result["removed"] == [names[1]]
-    listing = run_module(tmp_path, module=INFO_MODULE, dest=cluster["dest"], cluster_name="lab")
+    listing = run_module(module=INFO_MODULE, dest=cluster["dest"], cluster_name="lab")
     assert [entry["name"] for entry in listing["backups"]] == names[-2:]
     assert listing["changed"] is False and listing["newest"] == os.path.join(cluster["dest"], names[-1])
     assert all(entry["valid"] and len(entry["sha256"]) == 64 and entry["date"].endswith("Z") for entry in listing["backups"])
@@ -181,40 +172,40 @@ def test_retention_keeps_exactly_n(tmp_path, cluster):
 
 def test_corrupt_source_is_refused_and_nothing_written(tmp_path, cluster):
     (tmp_path / "src" / "cluster.rkestate").write_text('{"currentState": ')
-    result = run_module(tmp_path, **cluster)
+    result = run_module(**cluster)
     assert result.get("failed") is True and "cluster.rkestate does not parse" in result["msg"]
     assert not os.path.exists(cluster["dest"])
 
 
 def test_missing_source_is_refused(tmp_path, cluster):
     os.unlink(tmp_path / "src" / "kube_config_cluster.yml")
-    result = run_module(tmp_path, **cluster)
+    result = run_module(**cluster)
     assert result.get("failed") is True and "kube_config_cluster.yml is missing" in result["msg"]
 
 
 def test_older_state_does_not_become_the_newest_backup(tmp_path, cluster):
-    first = run_module(tmp_path, **cluster)
+    first = run_module(**cluster)
     write_state(tmp_path / "src", 2)
     past = time.time() - 3600
     for name in ("cluster.yml", "cluster.rkestate", "kube_config_cluster.yml"):
         os.utime(tmp_path / "src" / name, (past, past))
     wait_next_second()
-    refused = run_module(tmp_path, **cluster)
+    refused = run_module(**cluster)
     assert refused.get("failed") is True and "older than those in the newest backup" in refused["msg"]
     assert sorted(os.listdir(cluster["dest"])) == sorted([os.path.basename(first["backup"]), os.path.basename(first["backup"]) + ".sha256"])
-    forced = run_module(tmp_path, force=True, **cluster)
+    forced = run_module(force=True, **cluster)
     assert forced["changed"] is True and forced["backup"] != first["backup"]
 
 
 def test_restore_skips_a_damaged_newest_backup(tmp_path, cluster):
-    good = run_module(tmp_path, **cluster)
+    good = run_module(**cluster)
     write_state(tmp_path / "src", 2)
     wait_next_second()
-    bad = run_module(tmp_path, **cluster)
+    bad = run_module(**cluster)
     with open(bad["backup"], "ab") as handle:
         handle.write(b"garbage")
     target = tmp_path / "t"
-    result = run_module(tmp_path, **dict(cluster, state="restored", src_dir=str(target)))
+    result = run_module(**dict(cluster, state="restored", src_dir=str(target)))
     assert result["backup"] == good["backup"]
     # ansible-core 2.19 returns warnings as structured summaries: look in their text.
     assert "do not match their sha256" in json.dumps(result.get("warnings", []))
@@ -226,6 +217,6 @@ def test_invalid_inputs_fail_before_touching_anything(tmp_path, cluster):
                          (dict(cluster_name="a/b"), "not usable in a file name"),
                          (dict(passphrase=" padded"), "white space"),
                          (dict(files=["../etc/passwd"]), "plain file name")):
-        result = run_module(tmp_path, **dict(cluster, **bad))
+        result = run_module(**dict(cluster, **bad))
         assert result.get("failed") is True and message in result["msg"], result
     assert not os.path.exists(cluster["dest"])

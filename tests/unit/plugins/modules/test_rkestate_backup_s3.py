@@ -11,9 +11,10 @@ import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-MODULE = os.path.join(REPO, "plugins", "modules", "rkestate_backup.py")
-S3_PYTHON = os.environ.get("RKESTATE_S3_PYTHON", os.path.join(REPO, ".venv", "bin", "python"))
+from tests import helpers
+
+MODULE = "rkestate_backup"
+S3_PYTHON = os.environ.get("RKESTATE_S3_PYTHON", os.path.join(helpers.REPO_ROOT, ".venv", "bin", "python"))
 CREATE_HINT = "run scripts/setup (requirements-dev.txt installs boto3 and moto[server] into .venv)"
 KEYS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "s3-SECRET-key-for-tests"}
 
@@ -56,13 +57,9 @@ def fixture_endpoint():
         server.wait(timeout=30)
 
 
-def run_module(tmp_path, **args):
-    args_file = tmp_path / "args.json"
-    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    proc = subprocess.run([S3_PYTHON, MODULE, str(args_file)], capture_output=True, text=True, check=False,
-                          env=dict(os.environ, PYTHONPATH=os.path.join(REPO, ".ansible", "collections")))
-    assert KEYS["aws_secret_access_key"] not in proc.stdout + proc.stderr
-    return json.loads(proc.stdout)
+def run_module(**args):
+    """The module under the S3 interpreter; the secret key never appears in its output."""
+    return helpers.run_module(MODULE, args, python=S3_PYTHON, secrets=(KEYS["aws_secret_access_key"],))
 
 
 def test_backups_are_copied_to_s3_and_rotated_there(tmp_path, endpoint):
@@ -79,7 +76,7 @@ def test_backups_are_copied_to_s3_and_rotated_there(tmp_path, endpoint):
         start = int(time.time())
         while int(time.time()) == start:  # backup names are to the second
             time.sleep(0.05)
-        result = run_module(tmp_path, **args)
+        result = run_module(**args)
         assert result.get("failed") is not True, result
         names.append(os.path.basename(result["backup"]))
         assert result["s3_uploaded"] == [names[-1]]
@@ -88,5 +85,5 @@ def test_backups_are_copied_to_s3_and_rotated_there(tmp_path, endpoint):
     assert keys == sorted("prod/" + name + suffix for name in names[1:] for suffix in ("", ".sha256"))
     remote = s3_python("import sys\nsys.stdout.write(client.get_object(Bucket='state', Key=%r)['Body'].read().decode())" % ("prod/" + names[-1]), endpoint)
     assert remote == (tmp_path / "backups" / names[-1]).read_text()
-    again = run_module(tmp_path, **args)
+    again = run_module(**args)
     assert again["changed"] is False and again["s3_uploaded"] == [] and again["s3_removed"] == []

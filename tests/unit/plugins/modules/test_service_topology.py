@@ -1,46 +1,33 @@
 """service_topology as Ansible runs it (argument checks, unreachable API), and its selection logic."""
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from ansible_collections.baremetal.platform.plugins.module_utils.traffic_locality import decide
 from ansible_collections.baremetal.platform.plugins.modules import service_topology
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-COLLECTIONS = os.path.join(REPO, ".ansible", "collections")
-# A closed local port: nothing answers there.
-NO_API = {"host": "https://127.0.0.1:9", "api_key": "unused", "validate_certs": False}
+from tests import helpers
 
 
-def run_module(tmp_path, **args):
-    args_file = tmp_path / "args.json"
-    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(NO_API, **args)}))
-    env = dict((key, value) for key, value in os.environ.items() if not key.startswith("K8S_AUTH_"))
-    env["PYTHONPATH"] = COLLECTIONS
-    module = os.path.join(REPO, "plugins", "modules", "service_topology.py")
-    proc = subprocess.run([sys.executable, module, str(args_file)], capture_output=True, text=True, env=env, check=False, timeout=120)
-    assert proc.stdout, "module printed nothing; stderr: %s" % proc.stderr
-    return json.loads(proc.stdout)
+def run_module(**args):
+    """The module against a closed API port, with no K8S_AUTH_* from this environment."""
+    return helpers.run_module("service_topology", dict(helpers.NO_API, **args), env=helpers.without_k8s_auth(), timeout=120)
 
 
-def test_unknown_fallback_is_refused_before_any_api_call(tmp_path):
-    result = run_module(tmp_path, fallback="sometimes")
+def test_unknown_fallback_is_refused_before_any_api_call():
+    result = run_module(fallback="sometimes")
     assert result["failed"]
     assert "fallback" in result["msg"] and "prefer_close" in result["msg"]
 
 
-def test_unreachable_api_fails_with_a_message_not_a_traceback(tmp_path):
-    result = run_module(tmp_path, namespaces=["shop"])
+def test_unreachable_api_fails_with_a_message_not_a_traceback():
+    result = run_module(namespaces=["shop"])
     assert result["failed"]
     assert "Kubernetes" in result["msg"]
     assert "Traceback" not in result["msg"]
 
 
-def test_api_key_never_appears_in_the_output(tmp_path):
-    result = run_module(tmp_path, api_key="s3cr3t-token-value")
+def test_api_key_never_appears_in_the_output():
+    result = run_module(api_key="s3cr3t-token-value")
     assert "s3cr3t-token-value" not in json.dumps(result)
 
 

@@ -1,11 +1,9 @@
 """Helpers for the add-on roles' unit tests: run a playbook, read CRD schemas."""
-import json
 import os
-import subprocess
-import sys
 
 import yaml
 
+from tests import helpers
 from tools.lab.k8s import crds
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -13,24 +11,10 @@ REPO_ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
 ROLES = ('openebs', 'local_path_provisioner', 'cert_manager', 'rancher', 'istio')
 
 
-def ansible_playbook():
-    """ansible-playbook of the venv that runs the tests."""
-    path = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    if not os.path.isfile(path):
-        raise RuntimeError('ansible-playbook is missing next to %s: run scripts/setup and use .venv/bin/pytest' % sys.executable)
-    return path
-
-
 def run_playbook(playbook, extra_vars=None, extra_args=()):
-    """Run a playbook on localhost with the repository's ansible.cfg; returns the CompletedProcess."""
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-               ANSIBLE_FORCE_COLOR='0', ANSIBLE_FACT_CACHING='memory', ANSIBLE_LOCALHOST_WARNING='0',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
-    return subprocess.run(
-        [ansible_playbook(), '-i', 'localhost,', '-c', 'local', playbook,
-         '-e', json.dumps(dict({'ansible_python_interpreter': sys.executable}, **(extra_vars or {})))] + list(extra_args),
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )
+    """Run a playbook on localhost with the repository's ansible.cfg (tests/helpers.py); returns the CompletedProcess."""
+    return helpers.run_playbook(playbook, *extra_args, extra_vars=extra_vars or {}, timeout=300,
+                                settings={'ANSIBLE_LOCALHOST_WARNING': '0', 'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0'})
 
 
 def crd_schema(kind, group):
