@@ -14,7 +14,8 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 ENV_VAR = 'BAREMETAL_UPSTREAM_DATA'
-ADDON_ROLES = ('metallb', 'openebs', 'local_path_provisioner', 'cert_manager', 'rancher', 'istio', 'postgres_operator')
+ADDON_ROLES = ('metallb', 'openebs', 'local_path_provisioner', 'cert_manager', 'rancher', 'istio', 'postgres_operator',
+               'registry')
 
 
 def upstream_dir():
