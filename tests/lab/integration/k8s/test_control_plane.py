@@ -8,7 +8,7 @@ from tools.lab.k8s import versions
 
 pytestmark = pytest.mark.k8s
 
-CHART = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "charts" / "hello"
+CHART = pathlib.Path(__file__).resolve().parents[3] / "fixtures" / "charts" / "hello"
 
 
 def _ready(node):
