@@ -1,27 +1,8 @@
-"""Role node on the converged lab hosts: the admin user, its keys, sudo, key login."""
+"""Role node on the converged lab hosts: the admin user, its keys, sudo, key login (settings: node_settings.py)."""
 
 import subprocess
 
-import jinja2
-
-DEFAULTS = {"node_admin_user": "kubeuser", "node_admin_shell": "/bin/bash"}
-
-
-def render(value, variables):
-    """Render Jinja in an inventory value (molecule passes group_vars such as "{{ lab_ssh_public_key }}")."""
-    if isinstance(value, list):
-        return [render(item, variables) for item in value]
-    for _pass in range(5):  # a template may render to another template
-        if not (isinstance(value, str) and "{{" in value):
-            break
-        value = jinja2.Environment().from_string(value).render(variables)
-    return value
-
-
-def setting(host, name):
-    """Inventory value of ``name``, rendered, else the role default."""
-    variables = host.ansible.get_variables()
-    return render(variables.get(name, DEFAULTS.get(name)), variables)
+from node_settings import setting
 
 
 def test_admin_user_exists(host):

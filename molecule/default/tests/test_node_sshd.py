@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from node_settings import flag
+
 DROPIN = "/etc/ssh/sshd_config.d/00-baremetal-platform.conf"
 
 
@@ -14,10 +16,6 @@ def effective(host):
     return dict(line.split(" ", 1) for line in output.splitlines() if " " in line)
 
 
-def engine(host):
-    """The engine the nodes were prepared for."""
-    variables = host.ansible.get_variables()
-    return variables.get("node_engine", variables.get("platform_engine", "rke2"))
 
 
 def test_dropin_is_in_place(host):
@@ -37,7 +35,7 @@ def test_sshd_uses_the_hardened_settings(host):
 
 
 def test_tcp_forwarding_only_for_rke1(host):
-    assert effective(host)["allowtcpforwarding"] == ("yes" if engine(host) == "rke1" else "no")
+    assert effective(host)["allowtcpforwarding"] == ("yes" if flag(host, "node_ssh_allow_tcp_forwarding") else "no")
 
 
 def test_sshd_is_running_on_a_valid_config(host):

@@ -2,37 +2,22 @@
 
 import re
 
-
-def variables(host):
-    """The host's inventory variables."""
-    return host.ansible.get_variables()
-
-
-def engine(host):
-    """The engine the nodes were prepared for."""
-    found = variables(host)
-    return found.get("node_engine", found.get("platform_engine", "rke2"))
-
-
-def iscsi_wanted(host):
-    """node_iscsi_enabled, else automatic: a legacy (< 4) OpenEBS chart."""
-    found = variables(host)
-    if "node_iscsi_enabled" in found:
-        return str(found["node_iscsi_enabled"]).lower() in ("true", "yes", "1")
-    return int(str(found.get("platform_openebs_chart_version", "4")).lstrip("v").split(".", maxsplit=1)[0]) < 4
+from node_settings import flag, setting
 
 
 def test_kernel_modules_persisted(host):
     modules = host.file("/etc/modules-load.d/baremetal-platform.conf").content_string.split()
-    assert {"br_netfilter", "overlay"} <= set(modules)
-    assert ("iscsi_tcp" in modules) == iscsi_wanted(host)
+    assert set(setting(host, "node_kernel_modules")) <= set(modules)
+    assert ("iscsi_tcp" in modules) == flag(host, "node_iscsi_enabled")
 
 
 def test_sysctls_applied_and_persisted(host):
-    assert host.sysctl("net.ipv4.ip_forward") == 1
-    assert host.sysctl("net.bridge.bridge-nf-call-iptables") == 1
+    wanted = setting(host, "node_sysctls")
+    assert wanted, "node_sysctls is empty: nothing to verify"
     persisted = host.file("/etc/sysctl.d/90-baremetal-platform.conf").content_string
-    assert re.search(r"^net.ipv4.ip_forward\s*=\s*1$", persisted, re.MULTILINE)
+    for name, value in wanted.items():
+        assert str(host.sysctl(name)) == str(value), name
+        assert re.search(r"^%s\s*=\s*%s$" % (re.escape(name), re.escape(str(value))), persisted, re.MULTILINE), name
 
 
 def test_swap_kept_off(host):
@@ -43,12 +28,15 @@ def test_swap_kept_off(host):
 
 
 def test_time_sync_enabled(host):
-    assert host.package("systemd-timesyncd").is_installed
-    assert host.service("systemd-timesyncd").is_enabled
+    # The role's default is systemd-timesyncd (the package and the service have its name); chrony's service is chrony.
+    chosen = setting(host, "node_time_sync")
+    assert chosen in ("systemd-timesyncd", "chrony"), "verify knows systemd-timesyncd and chrony, not %r" % chosen
+    assert host.package(chosen).is_installed
+    assert host.service(chosen).is_enabled
 
 
 def test_iscsi_as_configured(host):
-    if iscsi_wanted(host):
+    if flag(host, "node_iscsi_enabled"):
         assert host.package("open-iscsi").is_installed
         assert host.service("iscsid").is_enabled
     else:
@@ -56,9 +44,9 @@ def test_iscsi_as_configured(host):
 
 
 def test_docker_as_configured(host):
-    if engine(host) == "rke1":
-        assert host.package("docker.io").is_installed
+    if flag(host, "node_docker_enabled"):
+        assert host.package("docker.io" if setting(host, "node_docker_source") == "distribution" else "docker-ce").is_installed
         assert host.service("docker").is_running
-        assert "docker" in host.user("kubeuser").groups
+        assert "docker" in host.user(setting(host, "node_admin_user")).groups
     else:
         assert not host.package("docker.io").is_installed
