@@ -20,7 +20,8 @@ from tests.fixtures.lab_hosts import REPOSITORY
 
 pytestmark = [pytest.mark.lab]
 
-NAME, SUBNET = "pfa", "10.213.61.0/24"
+# Another lab name and /24 (e.g. to run half of the cases beside a first session): NAME:SUBNET.
+NAME, SUBNET = os.environ.get("BAREMETAL_PREFLIGHT_LAB", "pfa:10.213.61.0/24").split(":")
 PREFIX = SUBNET.rsplit(".", 1)[0]
 NODE1, NODE2 = PREFIX + ".11", PREFIX + ".12"
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
