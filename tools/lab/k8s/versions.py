@@ -71,10 +71,16 @@ TOOLS = {
     "kubeconform": _tool("kubeconform", "github.com/yannh/kubeconform", "v0.8.0", "github.com/yannh/kubeconform/cmd/kubeconform"),
     "metallb": _tool("metallb", "go.universe.tf/metallb", "v0.15.3", "go.universe.tf/metallb/controller",
                      hint="v0.16 and newer need github.com/metallb/frr-k8s v0.0.27, which the Go module proxy does not serve"),
+    # The CNCF distribution registry at the version the registry role's chart (twuni docker-registry 3.0.0) runs, and
+    # an OCI client to push to it: the registry role's htpasswd and TLS are proven against the real server.
+    "registry": _tool("registry", "github.com/distribution/distribution/v3", "v3.0.0",
+                      "github.com/distribution/distribution/v3/cmd/registry",
+                      ("-X github.com/distribution/distribution/v3/version.version=v3.0.0",)),
+    "crane": _tool("crane", "github.com/google/go-containerregistry", "v0.22.1", "github.com/google/go-containerregistry/cmd/crane"),
 }
 
 # Built by `lab k8s build` with no arguments; controllers are built too, so `controller start` never compiles.
-DEFAULT_TOOLS = ("helm", "kubeconform", "metallb")
+DEFAULT_TOOLS = ("helm", "kubeconform", "metallb", "registry", "crane")
 TARGETS = KUBERNETES_BINARIES + tuple(BUNDLED_TOOLS) + tuple(TOOLS)
 
 
