@@ -29,7 +29,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.six import string_types
 
 from ansible_collections.baremetal.platform.plugins.filter.metallb_pools import metallb_pool_problems, parse_block
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import (
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.spec import (
     POSTGRES_VERSIONS, validation_errors)
 
 ENGINES = ('rke1', 'rke2', 'external')
@@ -500,7 +500,7 @@ def _postgres_spec():
 
 
 def _postgres_k8s_keys():
-    from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common import k8s_auth_argument_spec
+    from ansible_collections.baremetal.platform.plugins.module_utils.k8s.client import k8s_auth_argument_spec
     return set(k8s_auth_argument_spec())
 
 

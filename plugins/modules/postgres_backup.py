@@ -9,15 +9,16 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: postgres_backup
-short_description: Trigger a manual pgBackRest backup of a Crunchy PGO cluster, or list its backups
+short_description: Trigger a manual pgBackRest backup of a Crunchy PGO cluster
 version_added: 0.1.0
 description:
   - O(operation=backup) asks the operator for a one-off pgBackRest backup the way Crunchy PGO v5/v6 expects it (and
     as C(kubectl pgo backup) does) - it sets C(spec.backups.pgbackrest.manual) (repository and options) and the
     annotation C(postgres-operator.crunchydata.com/pgbackrest-backup) to a new value; the operator then runs a
     backup Job.
-  - O(operation=list) returns the backups the operator tracks in the cluster's status (the last manual backup and
-    each scheduled run) and the repositories' state. It does not exec C(pgbackrest info) in a pod.
+  - Returns the backups the operator tracks in the cluster's status and the repositories' state, as
+    M(baremetal.platform.postgres_backup_info) does.
+  - O(operation=list) is deprecated; use M(baremetal.platform.postgres_backup_info), which only reads.
 author:
   - baremetal.platform maintainers (@baremetal-platform)
 extends_documentation_fragment:
@@ -32,7 +33,10 @@ attributes:
     description: Shows the manual-backup settings and annotation before and after.
 options:
   operation:
-    description: C(backup) requests a backup; C(list) only reads.
+    description:
+      - C(backup) requests a backup.
+      - C(list) only reads; it is deprecated and will be removed in 1.0.0. Use
+        M(baremetal.platform.postgres_backup_info) instead.
     type: str
     choices: [backup, list]
     default: backup
@@ -66,6 +70,7 @@ options:
     default: 1800
 seealso:
   - module: baremetal.platform.postgres_cluster
+  - module: baremetal.platform.postgres_backup_info
   - name: Crunchy PGO backup management
     description: How the operator takes one-off backups.
     link: https://access.crunchydata.com/documentation/postgres-operator/latest/tutorials/backups-disaster-recovery/backup-management
@@ -82,13 +87,6 @@ EXAMPLES = r'''
     type: full
     backup_id: "release-{{ app_version }}"
     wait: true
-
-- name: List the backups the operator ran
-  baremetal.platform.postgres_backup:
-    cluster: marketplace
-    namespace: marketplace
-    operation: list
-  register: marketplace_backups
 '''
 
 RETURN = r'''
@@ -144,15 +142,12 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common import (
-    API_ERRORS, api_error_message, connect, k8s_auth_argument_spec, require_k8s_libraries,
-)
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import name_errors
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_k8s import (
-    cluster_resource, explain_with_events, get_or_none, plain, wait_until,
-)
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_merge_patch import merge_patch, owned_view
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_status import backups, repositories
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.client import API_ERRORS, api_error_message, connect, require_k8s_libraries
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.merge_patch import CONTENT_TYPE as MERGE_PATCH, merge_patch, owned_view
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.objects import get_or_none, plain, wait_until
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.api import existing_cluster, explain_with_events
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.args_common import cluster_ref_argument_spec, cluster_ref_errors
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.status import backups, repositories
 
 BACKUP_ANNOTATION = 'postgres-operator.crunchydata.com/pgbackrest-backup'
 
@@ -183,7 +178,7 @@ def request_backup(module, api, cluster):
     if patch and not module.check_mode:
         try:
             cluster = plain(api.patch(body=patch, name=params['cluster'], namespace=params['namespace'],
-                                      content_type='application/merge-patch+json'))
+                                      content_type=MERGE_PATCH))
         except API_ERRORS as exc:
             module.fail_json(msg='Could not request the backup on PostgresCluster %s/%s: %s'
                                  % (params['namespace'], params['cluster'], api_error_message(exc)))
@@ -214,10 +209,7 @@ def wait_finished(module, client, api, backup_id):
 
 
 def main():
-    spec = k8s_auth_argument_spec()
-    spec.update(
-        cluster=dict(type='str', required=True),
-        namespace=dict(type='str', required=True),
+    spec = cluster_ref_argument_spec(
         operation=dict(type='str', choices=['backup', 'list'], default='backup'),
         repo_name=dict(type='str', default='repo1'),
         type=dict(type='str', choices=['full', 'diff', 'incr']),
@@ -228,16 +220,16 @@ def main():
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     params = module.params
-    errors = name_errors(dict(name=params['cluster'], namespace=params['namespace']), name_option='cluster')
+    errors = cluster_ref_errors(params)
     if errors:
         module.fail_json(msg=' '.join(errors))
+    if params['operation'] == 'list':
+        module.deprecate('postgres_backup operation=list is deprecated; use baremetal.platform.postgres_backup_info, '
+                         'which only reads and returns the same backups and repositories.',
+                         version='1.0.0', collection_name='baremetal.platform')
     require_k8s_libraries(module)
     client = connect(module)
-    api = cluster_resource(module, client)
-    cluster = get_or_none(module, api, params['cluster'], params['namespace'], 'PostgresCluster')
-    if cluster is None:
-        module.fail_json(msg='PostgresCluster %s/%s does not exist; create it with baremetal.platform.postgres_cluster '
-                             'first.' % (params['namespace'], params['cluster']))
+    api, cluster = existing_cluster(module, client, params['namespace'], params['cluster'])
     result = dict(changed=False)
     if params['operation'] == 'backup':
         result, cluster = request_backup(module, api, cluster)

@@ -375,25 +375,23 @@ ready:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common import (
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.client import (
     API_ERRORS, api_error_message, connect, k8s_auth_argument_spec, require_k8s_libraries, resource,
 )
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import (
-    OWNED_ANNOTATION, build_object, name_errors, owned_annotation, plan, storage_classes, total_instances,
-    validation_errors,
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.merge_patch import CONTENT_TYPE as MERGE_PATCH, diff_patch
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.objects import get_or_none, plain, wait_until
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.api import (
+    cluster_resource, explain_instances, explain_with_events, operator_deployments,
 )
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_k8s import (
-    cluster_resource, explain_instances, explain_with_events, get_or_none, operator_deployments, plain, wait_until,
-)
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_merge_patch import (
-    changed_fields, diff_patch, merge_owned,
-)
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_operator import (
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.cluster_merge import changed_fields, merge_owned
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.operator_versions import (
     SUPPORTED, majors_from_deployment, normalize_version, version_error,
 )
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_status import readiness
-
-SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer']
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.spec import (
+    OWNED_ANNOTATION, SERVICE_TYPES, build_object, name_errors, owned_annotation, plan, storage_classes,
+    total_instances, validation_errors,
+)
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.status import readiness
 
 
 def argument_spec():
@@ -416,11 +414,11 @@ def argument_spec():
         allow_single_instance=dict(type='bool', default=False),
         sync_replication=dict(type='bool', default=False),
         sync_replication_strict=dict(type='bool', default=False),
-        service_type=dict(type='str', choices=SERVICE_TYPES, default='ClusterIP'),
+        service_type=dict(type='str', choices=list(SERVICE_TYPES), default='ClusterIP'),
         pgbouncer=dict(type='dict', default={}, options=dict(
             enabled=dict(type='bool', default=False),
             replicas=dict(type='int', default=1),
-            service_type=dict(type='str', choices=SERVICE_TYPES),
+            service_type=dict(type='str', choices=list(SERVICE_TYPES)),
         )),
         storage_size=dict(type='str', default='10Gi'),
         storage_class=dict(type='str'),
@@ -561,7 +559,7 @@ def update(module, api, current, desired, removals, owned):
         body['spec'] = patch
     try:
         result['cluster'] = plain(api.patch(body=body, name=params['name'], namespace=params['namespace'],
-                                            content_type='application/merge-patch+json'))
+                                            content_type=MERGE_PATCH))
     except API_ERRORS as exc:
         if _is_conflict(exc):
             return None

@@ -188,15 +188,12 @@ password:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common import (
-    API_ERRORS, api_error_message, connect, k8s_auth_argument_spec, require_k8s_libraries, resource,
-)
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import name_errors
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_credentials import (
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.client import API_ERRORS, api_error_message, connect, require_k8s_libraries, resource
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.objects import NotFoundError, get_or_none, plain, wait_until
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.api import explain_with_events
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.args_common import cluster_ref_argument_spec, cluster_ref_errors
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.credentials import (
     EXTERNAL_SERVICES, credentials, decode, external_facts, secret_name, service_endpoint,
-)
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_k8s import (
-    NotFoundError, explain_with_events, get_or_none, plain, wait_until,
 )
 
 
@@ -221,10 +218,7 @@ def external_endpoints(module, client, cluster, namespace):
 
 
 def main():
-    spec = k8s_auth_argument_spec()
-    spec.update(
-        cluster=dict(type='str', required=True),
-        namespace=dict(type='str', required=True),
+    spec = cluster_ref_argument_spec(
         user=dict(type='str'),
         include_password=dict(type='bool', default=False, no_log=False),  # a switch, not a secret
         wait=dict(type='bool', default=False),
@@ -232,7 +226,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     params = module.params
-    errors = name_errors(dict(name=params['cluster'], namespace=params['namespace']), name_option='cluster')
+    errors = cluster_ref_errors(params)
     if errors:
         module.fail_json(msg=' '.join(errors))
     user = params['user'] or params['cluster']

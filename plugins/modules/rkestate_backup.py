@@ -131,7 +131,7 @@ EXAMPLES = r"""
   baremetal.platform.rkestate_backup:
     state: present
     src_dir: "{{ rke1_config_dir }}"
-    dest: "{{ rke1_backup_dir }}"
+    dest: "{{ rke1_backup_dest }}"
     cluster_name: prod
     passphrase: "{{ vault_rkestate_backup_passphrase }}"
     keep: 14
@@ -155,7 +155,7 @@ EXAMPLES = r"""
   baremetal.platform.rkestate_backup:
     state: restored
     src_dir: "{{ rke1_config_dir }}"
-    dest: "{{ rke1_backup_dir }}"
+    dest: "{{ rke1_backup_dest }}"
     cluster_name: prod
     passphrase: "{{ vault_rkestate_backup_passphrase }}"
   delegate_to: localhost
@@ -224,10 +224,10 @@ import os
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.baremetal.platform.plugins.module_utils import backup_catalog as catalog
-from ansible_collections.baremetal.platform.plugins.module_utils import state_archive as archive
-from ansible_collections.baremetal.platform.plugins.module_utils import vault_format as vault
-from ansible_collections.baremetal.platform.plugins.module_utils.s3_store import BOTO3_IMPORT_ERROR, HAS_BOTO3, S3_ERRORS, S3Store
+from ansible_collections.baremetal.platform.plugins.module_utils.state_backup import catalog
+from ansible_collections.baremetal.platform.plugins.module_utils.state_backup import archive
+from ansible_collections.baremetal.platform.plugins.module_utils.state_backup import vault_format as vault
+from ansible_collections.baremetal.platform.plugins.module_utils.state_backup.s3 import BOTO3_IMPORT_ERROR, HAS_BOTO3, S3_ERRORS, S3Store
 
 try:
     import yaml

@@ -45,7 +45,7 @@ attributes:
 EXAMPLES = r"""
 - name: List the RKE state backups
   baremetal.platform.rkestate_backup_info:
-    dest: "{{ rke1_backup_dir }}"
+    dest: "{{ rke1_backup_dest }}"
     cluster_name: prod
   delegate_to: localhost
   register: rkestate_backups
@@ -88,7 +88,7 @@ newest:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.baremetal.platform.plugins.module_utils import backup_catalog as catalog
+from ansible_collections.baremetal.platform.plugins.module_utils.state_backup import catalog
 
 
 def main():

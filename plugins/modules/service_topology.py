@@ -179,7 +179,7 @@ skipped_services:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common import (
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.client import (
     API_ERRORS,
     api_error_message,
     connect,
@@ -188,6 +188,7 @@ from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common impo
     resource,
     server_version,
 )
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.merge_patch import CONTENT_TYPE as MERGE_PATCH
 from ansible_collections.baremetal.platform.plugins.module_utils.traffic_locality import (
     FALLBACKS,
     GATES,
@@ -198,7 +199,6 @@ from ansible_collections.baremetal.platform.plugins.module_utils.traffic_localit
     stale_topology_keys,
 )
 
-MERGE_PATCH = 'application/merge-patch+json'
 
 
 def argument_spec():

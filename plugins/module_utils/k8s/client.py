@@ -12,7 +12,7 @@ How a module uses it::
     '''
 
     from ansible.module_utils.basic import AnsibleModule
-    from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common import (
+    from ansible_collections.baremetal.platform.plugins.module_utils.k8s.client import (
         k8s_auth_argument_spec, require_k8s_libraries, connect, resource, server_version, api_error_message,
         API_ERRORS,
     )

@@ -3,15 +3,19 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A minimal JSON merge patch (RFC 7386) from the fields a module owns to the object on the server.
 
-``desired`` holds only owned fields; ``None`` there means "must be absent". Fields the server or operator
-added (defaults, status, other managers' keys) are left alone: a desired value matches when every key it
-names matches, so defaults inside list items do not cause a change on every run. merge_patch replaces lists
-whole, as JSON merge patch does; merge_owned merges the keyed lists of the PostgresCluster spec item by item
-so that fields others set inside an item (and items others added) survive.
+Generic: nothing here knows a kind. ``desired`` holds only owned fields; ``None`` there means "must be absent".
+Fields the server or an operator added (defaults, status, other managers' keys) are left alone: a desired value
+matches when every key it names matches, so defaults inside list items do not cause a change on every run.
+merge_patch replaces lists whole, as JSON merge patch does; merge_owned and changed_fields merge the lists named
+in ``keyed`` (path -> item key, e.g. ``postgres/cluster_merge.py``'s KEYED_LISTS) item by item, so that fields
+others set inside an item (and items others added) survive.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
+
+# The content type of a JSON merge patch, for the dynamic client's patch(content_type=...).
+CONTENT_TYPE = 'application/merge-patch+json'
 
 
 def prune_none(value):
@@ -79,25 +83,11 @@ def apply_patch(current, patch):
     return merged
 
 
-# Lists in the PostgresCluster spec whose items the API server merges by a key (x-kubernetes-list-type: map,
-# x-kubernetes-list-map-keys: [name] in the CRD): the module changes only the items it names and keeps the rest.
-# backups.pgbackrest.configuration holds volume projections without a name; the module's own item is the projection
-# of its configuration Secret.
-def _by_name(item):
+# Lists whose items the API server merges by a key (x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [name]
+# in a CRD) are given in ``keyed``: a module changes only the items it names and keeps the rest.
+def by_name(item):
+    """The key of a list item identified by its ``name`` (None for an item without one)."""
     return item.get('name') if isinstance(item, dict) else None
-
-
-def _by_secret(item):
-    secret = item.get('secret') if isinstance(item, dict) else None
-    return secret.get('name') if isinstance(secret, dict) else None
-
-
-KEYED_LISTS = {
-    ('instances',): _by_name,
-    ('users',): _by_name,
-    ('backups', 'pgbackrest', 'repos'): _by_name,
-    ('backups', 'pgbackrest', 'configuration'): _by_secret,
-}
 
 
 def _merge_value(current, want, path, removals, keyed):
@@ -136,7 +126,7 @@ def merge_owned(current, desired, removals=None, path=(), keyed=None):
     item by item by their key (an item keeps every field the module does not own); other lists and scalars are
     replaced. removals maps a keyed list's path to the keys of items the module owned before and no longer wants.
     """
-    keyed = KEYED_LISTS if keyed is None else keyed
+    keyed = keyed or {}
     removals = removals or {}
     merged = dict(current or {})
     for key, want in desired.items():
@@ -173,9 +163,9 @@ def _label(path, item, key):
 def changed_fields(before, after, path='spec', keyed=None, _parts=()):
     """Every leaf that differs between before and after: [{field, before, after}], keyed list items by key.
 
-    A field is named like ``spec.instances[instance1].replicas`` or ``spec.backups.pgbackrest.repos[repo2]``.
+    A field is named like ``spec.instances[instance1].replicas`` (an item of a keyed list by its key).
     """
-    keyed = KEYED_LISTS if keyed is None else keyed
+    keyed = keyed or {}
     if isinstance(before, dict) and isinstance(after, dict):
         found = []
         for key in sorted(set(before) | set(after)):

@@ -1,27 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright: baremetal.platform contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Small API helpers the postgres_* modules share, on top of k8s_common (auth and client)."""
+"""PostgresCluster API helpers the postgres_* modules share, on top of k8s/client.py and k8s/objects.py."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import time
-
-from ansible_collections.baremetal.platform.plugins.module_utils.k8s_common import (
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s import objects
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.client import (
     API_ERRORS, api_error_message, resource,
 )
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_cluster_spec import (
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.objects import ResourceNotFoundError, get_or_none
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.operator_versions import (
+    CONTROL_PLANE_LABEL, is_operator,
+)
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.spec import (
     API_VERSION, KIND, LABEL_CLUSTER, LABEL_INSTANCE_SET,
 )
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_operator import CONTROL_PLANE_LABEL, is_operator
-
-try:
-    from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError
-except ImportError:  # pragma: no cover - require_k8s_libraries reports it first
-    NotFoundError = ResourceNotFoundError = Exception
-
-POLL_SECONDS = 2
 
 
 def cluster_resource(module, client):
@@ -37,66 +32,19 @@ def cluster_resource(module, client):
     return None
 
 
-def plain(found):
-    """An API object as a dict, without the bulky metadata.managedFields."""
-    found = found.to_dict()
-    found.get('metadata', {}).pop('managedFields', None)
-    return found
+def existing_cluster(module, client, namespace, name):
+    """(the PostgresCluster API, the cluster as a dict); fails clearly when the cluster does not exist."""
+    api = cluster_resource(module, client)
+    cluster = get_or_none(module, api, name, namespace, KIND)
+    if cluster is None:
+        module.fail_json(msg='PostgresCluster %s/%s does not exist; create it with baremetal.platform.postgres_cluster '
+                             'first.' % (namespace, name))
+    return api, cluster
 
 
-def get_or_none(module, api, name, namespace=None, what='object'):
-    """The object as a dict (without managedFields), None when it does not exist; API errors fail clearly."""
-    try:
-        return plain(api.get(name=name, namespace=namespace))
-    except NotFoundError:
-        return None
-    except API_ERRORS as exc:
-        module.fail_json(msg='Could not read %s %s/%s: %s' % (what, namespace or '-', name, api_error_message(exc)))
-    return None
-
-
-def wait_until(fetch, done, timeout):
-    """Poll fetch() until done(value) is true; returns (value, True) or the last value and False at timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if done(value):
-            return value, True
-        if time.monotonic() >= deadline:
-            return value, False
-        time.sleep(POLL_SECONDS)
-
-
-def _event_time(event):
-    return (event.get('lastTimestamp') or event.get('eventTime') or (event.get('series') or {}).get('lastObservedTime')
-            or (event.get('metadata') or {}).get('creationTimestamp') or '')
-
-
-def warning_events(client, namespace, name, kind='PostgresCluster', limit=5):
-    """The newest Warning events about one object, as 'Reason: message' lines (newest last; None when unreadable)."""
-    selector = 'involvedObject.kind=%s,involvedObject.name=%s,type=Warning' % (kind, name)
-    try:
-        found = resource(client, 'v1', 'Event').get(namespace=namespace, field_selector=selector).to_dict()
-    except API_ERRORS + (ResourceNotFoundError,):
-        return None
-    events = sorted(found.get('items') or [], key=lambda event: str(_event_time(event)))[-limit:]
-    lines = []
-    for event in events:
-        count = event.get('count') or ((event.get('series') or {}).get('count'))
-        times = ' (%d times)' % count if count and count > 1 else ''
-        lines.append('%s: %s%s' % (event.get('reason'), (event.get('message') or '').strip(), times))
-    return lines
-
-
-def explain_with_events(client, namespace, name, kind='PostgresCluster'):
-    """A sentence quoting the object's recent Warning events, for the message of a failed wait."""
-    lines = warning_events(client, namespace, name, kind)
-    if lines is None:
-        return ' (The Events of %s %s/%s could not be read.)' % (kind, namespace, name)
-    if not lines:
-        return (' %s %s/%s has no Warning events (if the operator runs, it has not complained; else check that its '
-                'Deployment is up).' % (kind, namespace, name))
-    return ' Recent Warning events of %s %s/%s: %s.' % (kind, namespace, name, '; '.join(lines))
+def explain_with_events(client, namespace, name):
+    """k8s/objects.py's explain_with_events for a PostgresCluster: its recent Warning events, for a failed wait."""
+    return objects.explain_with_events(client, namespace, name, KIND)
 
 
 def operator_deployments(module, client, namespace=None, name=None):

@@ -7,7 +7,7 @@ Pure functions (no API calls), so every rule is unit-tested. Field names follow 
 ``postgres-operator.crunchydata.com/v1beta1`` (served by PGO v5 and v6).
 
 A value of ``None`` in the built spec means "this field must be absent": the merge patch deletes it when an
-earlier run wrote it (for example pgBouncer switched off), see postgres_merge_patch.
+earlier run wrote it (for example pgBouncer switched off), see k8s/merge_patch.py.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -14,7 +14,7 @@ import os
 import re
 import tempfile
 
-from ansible_collections.baremetal.platform.plugins.module_utils.state_archive import sha256_file
+from ansible_collections.baremetal.platform.plugins.module_utils.state_backup.archive import sha256_file
 
 SUFFIX = ".tar.gz.vault"
 SIDECAR = ".sha256"

@@ -88,9 +88,14 @@ def test_backup_request_is_what_the_operator_expects_and_idempotent_per_id(datab
     assert run_module(database_lab, "postgres_cluster", name="marketplace", namespace=namespace,
                       storage_class=STORAGE_CLASS)["changed"] is False
 
-    listed = run_module(database_lab, "postgres_backup", cluster="marketplace", namespace=namespace, operation="list")
+    listed = run_module(database_lab, "postgres_backup_info", cluster="marketplace", namespace=namespace)
     assert listed["changed"] is False
     assert listed["backups"] == []  # no operator in the lab: it never ran a backup Job
+    assert listed["repositories"] == []  # and wrote no repository status
+    # The deprecated operation=list still answers the same, with its deprecation.
+    old = run_module(database_lab, "postgres_backup", cluster="marketplace", namespace=namespace, operation="list")
+    assert (old["changed"], old["backups"], old["repositories"]) == (False, [], [])
+    assert [item["version"] for item in old["deprecations"]] == ["1.0.0"]
 
     wrong = run_module(database_lab, "postgres_backup", cluster="marketplace", namespace=namespace, repo_name="repo3")
     assert wrong.get("failed") is True

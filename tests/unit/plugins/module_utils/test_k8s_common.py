@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from ansible_collections.baremetal.platform.plugins.module_utils import k8s_common
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s import client as k8s_common
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 
 

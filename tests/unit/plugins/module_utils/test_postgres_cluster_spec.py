@@ -3,8 +3,8 @@ import copy
 
 import pytest
 
-from ansible_collections.baremetal.platform.plugins.module_utils import postgres_cluster_spec as spec_builder
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_merge_patch import prune_none
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres import spec as spec_builder
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.merge_patch import prune_none
 
 # The module's defaults, then the seed's pgo create cluster flags.
 DEFAULTS = {

@@ -7,7 +7,7 @@ with 403 Forbidden.
 from kubernetes.client.rest import ApiException
 from kubernetes.dynamic.exceptions import api_exception
 
-from ansible_collections.baremetal.platform.plugins.module_utils import postgres_k8s
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres import api as postgres_k8s
 
 
 class Listed:

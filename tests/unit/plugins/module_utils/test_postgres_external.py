@@ -1,5 +1,5 @@
 """postgres_credentials: the externally reachable addresses from Services shaped as PGO v6 writes them."""
-from ansible_collections.baremetal.platform.plugins.module_utils import postgres_credentials
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres import credentials as postgres_credentials
 
 
 def service(name, kind="LoadBalancer", port_name="postgres", ingress=None):

@@ -1,5 +1,5 @@
-"""postgres_merge_patch: the smallest merge patch from owned fields to the object on the server."""
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_merge_patch import (
+"""k8s/merge_patch: the smallest merge patch from owned fields to the object on the server (a PostgresCluster spec)."""
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.merge_patch import (
     apply_patch, matches, merge_patch, owned_view, prune_none,
 )
 

@@ -4,7 +4,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.baremetal.platform.plugins.module_utils import postgres_operator
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres import operator_versions as postgres_operator
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 # The upstream data pack: ../shared/upstream next to the checkout, or where BAREMETAL_UPSTREAM_DATA points.

@@ -5,10 +5,9 @@ by ``kubectl patch`` inside instances[0], a repository and a user declared by so
 """
 import copy
 
-from ansible_collections.baremetal.platform.plugins.module_utils import postgres_cluster_spec as spec_builder
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_merge_patch import (
-    changed_fields, diff_patch, merge_owned,
-)
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres import spec as spec_builder
+from ansible_collections.baremetal.platform.plugins.module_utils.k8s.merge_patch import diff_patch
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.cluster_merge import changed_fields, merge_owned
 
 SEED = {
     "name": "marketplace", "namespace": "shop", "postgres_version": 17, "instance_name": "instance1",

@@ -1,7 +1,8 @@
 """postgres_status and postgres_credentials: what the operator reports, and the user Secret."""
 import base64
 
-from ansible_collections.baremetal.platform.plugins.module_utils import postgres_credentials, postgres_status
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres import credentials as postgres_credentials
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres import status as postgres_status
 
 
 def cluster(generation=2, observed=2, ready=3, updated=3, bouncer=1):

@@ -10,8 +10,8 @@ import pytest
 from kubernetes.client.rest import ApiException
 from kubernetes.dynamic.exceptions import api_exception
 
-from ansible_collections.baremetal.platform.plugins.module_utils import postgres_cluster_spec as spec_builder
-from ansible_collections.baremetal.platform.plugins.module_utils.postgres_merge_patch import merge_owned
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres import spec as spec_builder
+from ansible_collections.baremetal.platform.plugins.module_utils.postgres.cluster_merge import merge_owned
 from ansible_collections.baremetal.platform.plugins.modules import postgres_cluster
 
 PARAMS = {

@@ -89,6 +89,24 @@ def test_backup_valid_input_goes_on_to_the_api():
     assert result["msg"].startswith("Could not reach the Kubernetes API:"), result["msg"]
 
 
+def test_backup_info_checks_the_name_then_goes_on_to_the_api():
+    bad = run_module("postgres_backup_info", cluster="Shop", namespace="ns")
+    assert bad.get("failed") is True
+    assert bad["msg"].startswith("cluster 'Shop'"), bad["msg"]
+    good = run_module("postgres_backup_info", cluster="shop", namespace="ns")
+    assert good.get("failed") is True
+    assert good["msg"].startswith("Could not reach the Kubernetes API:"), good["msg"]
+
+
+def test_backup_list_operation_is_deprecated_before_any_api_call():
+    result = run_module("postgres_backup", cluster="shop", namespace="ns", operation="list")
+    assert result["msg"].startswith("Could not reach the Kubernetes API:"), result["msg"]
+    # ansible-core 2.19 reports each deprecation as a summary: the message under event, the version beside it.
+    assert [(item["event"]["msg"], item["version"]) for item in result.get("deprecations", [])] == [
+        ("postgres_backup operation=list is deprecated; use baremetal.platform.postgres_backup_info, which only reads "
+         "and returns the same backups and repositories.", "1.0.0")], result
+
+
 def test_include_password_censors_the_task_output(tmp_path):
     """The action plugin hides the whole result when the password is asked for (here the API is unreachable)."""
     playbook = tmp_path / "censor.yml"

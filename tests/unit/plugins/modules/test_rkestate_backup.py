@@ -12,7 +12,7 @@ import pytest
 
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from ansible_collections.baremetal.platform.plugins.module_utils import vault_format
+from ansible_collections.baremetal.platform.plugins.module_utils.state_backup import vault_format
 from tests import helpers
 
 MODULE = "rkestate_backup"
