@@ -155,7 +155,7 @@ def test_state_backup_restores_the_first_servers_token_and_config(cluster, tmp_p
             "passphrase": PASSPHRASE, "files": ["token", "config.yaml", "etcd-snapshot.db", "etcd-snapshot.name"]}
     args_file = tmp_path / "args.json"
     args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    module = os.path.join(REPO, "plugins", "modules", "rkestate_backup.py")
+    module = os.path.join(REPO, "plugins", "modules", "cluster_state_backup.py")
     proc = subprocess.run([sys.executable, module, str(args_file)], capture_output=True, text=True, check=False,
                           env=dict(os.environ, PYTHONPATH=os.path.join(REPO, ".ansible", "collections")))
     assert json.loads(proc.stdout).get("failed") is not True, proc.stdout

@@ -1,4 +1,4 @@
-"""rkestate_backup's S3 copy against a real S3 API server (moto's server mode) on 127.0.0.1.
+"""cluster_state_backup's S3 copy against a real S3 API server (moto's server mode) on 127.0.0.1.
 
 The module runs under the project venv's interpreter (requirements-dev.txt has
 boto3 and moto[server]); RKESTATE_S3_PYTHON points it at another one.
@@ -13,7 +13,7 @@ import pytest
 
 from tests import helpers
 
-MODULE = "rkestate_backup"
+MODULE = "cluster_state_backup"
 S3_PYTHON = os.environ.get("RKESTATE_S3_PYTHON", os.path.join(helpers.REPO_ROOT, ".venv", "bin", "python"))
 CREATE_HINT = "run scripts/setup (requirements-dev.txt installs boto3 and moto[server] into .venv)"
 KEYS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "s3-SECRET-key-for-tests"}

@@ -8,13 +8,13 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
-module: rkestate_backup_info
-short_description: List the cluster-state backups written by rkestate_backup
+module: cluster_state_backup_info
+short_description: List the cluster-state backups written by cluster_state_backup
 version_added: "0.1.0"
 description:
   - Lists the backups C(<cluster_name>-YYYYmmddTHHMMSSZ.tar.gz.vault) in a local directory, oldest first, with their
     dates, sizes, the sha256 their sidecar records and whether the archive still matches it.
-  - Reads only; needs no passphrase. M(baremetal.platform.rkestate_backup) writes and restores the backups.
+  - Reads only; needs no passphrase. M(baremetal.platform.cluster_state_backup) writes and restores the backups.
 author:
   - baremetal.platform maintainers (@baremetal-platform)
 options:
@@ -44,15 +44,15 @@ attributes:
 
 EXAMPLES = r"""
 - name: List the RKE state backups
-  baremetal.platform.rkestate_backup_info:
+  baremetal.platform.cluster_state_backup_info:
     dest: "{{ rke1_backup_dest }}"
     cluster_name: prod
   delegate_to: localhost
-  register: rkestate_backups
+  register: state_backups
 
 - name: Show the newest valid backup
   ansible.builtin.debug:
-    msg: "{{ rkestate_backups.newest }}"
+    msg: "{{ state_backups.newest }}"
 """
 
 RETURN = r"""

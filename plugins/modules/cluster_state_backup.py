@@ -8,12 +8,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
-module: rkestate_backup
-short_description: Encrypted, checksummed, rotated backups of Kubernetes cluster state files
+module: cluster_state_backup
+short_description: Encrypted, checksummed, rotated backups of Kubernetes cluster state files (RKE and RKE2)
 version_added: "0.1.0"
 description:
   - Stores a set of cluster state files (by default RKE's C(cluster.yml), C(cluster.rkestate) and
-    C(kube_config_cluster.yml)) as one timestamped archive C(<cluster_name>-YYYYmmddTHHMMSSZ.tar.gz.vault)
+    C(kube_config_cluster.yml); for RKE2 the role rke2 gives its token, C(config.yaml) and newest etcd snapshot) as one timestamped archive C(<cluster_name>-YYYYmmddTHHMMSSZ.tar.gz.vault)
     with a C(sha256sum) sidecar C(<name>.sha256) in a local directory, and optionally in S3-compatible storage.
   - The archive is a tar.gz encrypted in the ansible-vault 1.1 AES256 format, so
     C(ansible-vault decrypt --vault-password-file FILE --output backup.tar.gz NAME.tar.gz.vault) opens it without this module.
@@ -23,7 +23,7 @@ description:
     decrypted and compared with the sources before its sidecar is written; only then are old backups rotated.
   - I(state=restored) restores the newest valid (or a named) backup into I(src_dir) after checking
     its sha256, its vault HMAC and every file's sha256 in the archive manifest. A tampered archive is refused.
-  - M(baremetal.platform.rkestate_backup_info) lists the backups with dates, sizes and sha256.
+  - M(baremetal.platform.cluster_state_backup_info) lists the backups with dates, sizes and sha256.
   - "Run it where the files are; for RKE that is the controller (C(delegate_to: localhost))."
 author:
   - baremetal.platform maintainers (@baremetal-platform)
@@ -128,7 +128,7 @@ notes:
 
 EXAMPLES = r"""
 - name: Back up the RKE state after rke up
-  baremetal.platform.rkestate_backup:
+  baremetal.platform.cluster_state_backup:
     state: present
     src_dir: "{{ rke1_config_dir }}"
     dest: "{{ rke1_backup_dest }}"
@@ -138,7 +138,7 @@ EXAMPLES = r"""
   delegate_to: localhost
 
 - name: Back up RKE2 state files fetched to the controller, and copy them to MinIO
-  baremetal.platform.rkestate_backup:
+  baremetal.platform.cluster_state_backup:
     src_dir: /srv/backups/staging
     files: [token, config.yaml, etcd-snapshot.db]
     dest: /srv/backups/rke2
@@ -152,7 +152,7 @@ EXAMPLES = r"""
   delegate_to: localhost
 
 - name: Restore the newest backup
-  baremetal.platform.rkestate_backup:
+  baremetal.platform.cluster_state_backup:
     state: restored
     src_dir: "{{ rke1_config_dir }}"
     dest: "{{ rke1_backup_dest }}"
@@ -461,12 +461,12 @@ def run_restored(module, result):
     if params["backup_name"]:
         chosen = [entry for entry in backups if entry["name"] == params["backup_name"]]
         if not chosen:
-            fail(module, "No backup named %s in %s; baremetal.platform.rkestate_backup_info lists the available ones" % (params["backup_name"], params["dest"]))
+            fail(module, "No backup named %s in %s; baremetal.platform.cluster_state_backup_info lists the available ones" % (params["backup_name"], params["dest"]))
         entry = chosen[0]
     else:
         valid = [item for item in backups if item["valid"]]
         if not valid:
-            fail(module, "No valid backup of %s in %s to restore; baremetal.platform.rkestate_backup_info lists what is there"
+            fail(module, "No valid backup of %s in %s to restore; baremetal.platform.cluster_state_backup_info lists what is there"
                  % (params["cluster_name"], params["dest"]))
         entry = valid[-1]
         if entry is not backups[-1]:

@@ -1,4 +1,4 @@
-"""rkestate_backup through ansible-playbook at -vvv: round trip, tamper refusal, retention, and no secret in the output."""
+"""cluster_state_backup through ansible-playbook at -vvv: round trip, tamper refusal, retention, and no secret in the output."""
 import hashlib
 import json
 import os
@@ -17,14 +17,14 @@ def run_playbook(tmp_path, tasks, name="play"):
     secrets = tmp_path / "secrets.json"
     secrets.write_text(json.dumps({"backup_passphrase": PASSPHRASE}))
     playbook = helpers.write_playbook(tmp_path / ("%s.yml" % name),
-                                      [{"name": "rkestate_backup", "hosts": "localhost", "gather_facts": False, "tasks": tasks}])
+                                      [{"name": "cluster_state_backup", "hosts": "localhost", "gather_facts": False, "tasks": tasks}])
     proc = helpers.run_playbook(playbook, "-vvv", "-e", "@%s" % secrets)
     return proc.returncode, proc.stdout + proc.stderr
 
 
 def backup_task(src, dest, **extra):
     args = dict({"src_dir": str(src), "dest": str(dest), "cluster_name": "it", "passphrase": "{{ backup_passphrase }}", "keep": 2}, **extra)
-    return {"name": "rkestate_backup %s" % args.get("state", "present"), "baremetal.platform.rkestate_backup": args, "register": "result"}
+    return {"name": "cluster_state_backup %s" % args.get("state", "present"), "baremetal.platform.cluster_state_backup": args, "register": "result"}
 
 
 def write_state(directory, generation):
@@ -37,7 +37,7 @@ def write_state(directory, generation):
 @pytest.fixture(name="runs", scope="module")
 def fixture_runs(tmp_path_factory):
     """Three generations backed up with keep=2, one restore, one list: every output kept for the assertions."""
-    tmp_path = tmp_path_factory.mktemp("rkestate-backup")
+    tmp_path = tmp_path_factory.mktemp("cluster-state-backup")
     src, dest, restored = tmp_path / "src", tmp_path / "backups", tmp_path / "restored"
     outputs = []
     for generation in (1, 2, 3):
@@ -48,7 +48,7 @@ def fixture_runs(tmp_path_factory):
         assert code == 0, output
         outputs.append(output)
     code, output = run_playbook(tmp_path, [backup_task(src, dest, state="restored", src_dir=str(restored)),
-                                           {"name": "list", "baremetal.platform.rkestate_backup_info": {"dest": str(dest), "cluster_name": "it"},
+                                           {"name": "list", "baremetal.platform.cluster_state_backup_info": {"dest": str(dest), "cluster_name": "it"},
                                             "register": "result"},
                                            {"name": "show", "ansible.builtin.debug": {"var": "result"}}])
     assert code == 0, output

@@ -1,4 +1,4 @@
-"""rkestate_backup: real files, real encryption, the module run as Ansible runs it (a subprocess reading its arguments)."""
+"""cluster_state_backup: real files, real encryption, the module run as Ansible runs it (a subprocess reading its arguments)."""
 import binascii
 import hashlib
 import json
@@ -15,8 +15,8 @@ from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible_collections.baremetal.platform.plugins.module_utils.state_backup import vault_format
 from tests import helpers
 
-MODULE = "rkestate_backup"
-INFO_MODULE = "rkestate_backup_info"
+MODULE = "cluster_state_backup"
+INFO_MODULE = "cluster_state_backup_info"
 PASSPHRASE = "correct-horse-battery-staple-42"
 
 
@@ -220,3 +220,23 @@ def test_invalid_inputs_fail_before_touching_anything(tmp_path, cluster):
         result = run_module(**dict(cluster, **bad))
         assert result.get("failed") is True and message in result["msg"], result
     assert not os.path.exists(cluster["dest"])
+
+
+def test_old_module_names_still_work_through_the_redirect(tmp_path, cluster):
+    """Playbooks that call rkestate_backup / rkestate_backup_info keep working (meta/runtime.yml), with a warning."""
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(json.dumps({"backup_passphrase": PASSPHRASE}))
+    args = dict(cluster, passphrase="{{ backup_passphrase }}")
+    playbook = helpers.write_playbook(tmp_path / "old-names.json", [{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "old name", "baremetal.platform.rkestate_backup": args, "register": "taken"},
+        {"name": "old info name", "baremetal.platform.rkestate_backup_info": {"dest": cluster["dest"], "cluster_name": "lab"},
+         "register": "listed"},
+        {"name": "same backup", "ansible.builtin.assert": {"that": [
+            "taken is changed", "listed.backups | length == 1", "listed.backups[0].path == taken.backup"]}},
+    ]}])
+    proc = helpers.run_playbook(playbook, "-e", "@%s" % secrets)
+    output = " ".join((proc.stdout + proc.stderr).split())
+    assert proc.returncode == 0, output
+    assert PASSPHRASE not in output
+    assert "Use baremetal.platform.cluster_state_backup, the same module" in output, output
+    assert "Use baremetal.platform.cluster_state_backup_info, the same module" in output, output
