@@ -24,6 +24,7 @@ FIXTURES = {
     'istio-base': ('istio', 'istio_chart_version', lambda v: ('istio', v, 'base'), lambda v: v, {}),
     'istiod': ('istio', 'istio_chart_version', lambda v: ('istio', v, 'istiod'), lambda v: v, {}),
     'istio-gateway': ('istio', 'istio_chart_version', lambda v: ('istio', v, 'gateway'), lambda v: v, {}),
+    'docker-registry': ('registry', 'registry_chart_version', lambda v: ('docker-registry', v), lambda v: v, {}),
 }
 # Upstream Chart.yaml version fields that release tooling fills in (README of the data pack).
 PLACEHOLDER_VERSIONS = {'v0.0.0', '1.0.0', 'placeholder'}
