@@ -7,12 +7,12 @@ hostvars, so before the fix the check refused exactly this inventory.
 """
 import json
 import os
-import subprocess
 import sys
 
 import pytest
 
-from addons_helpers import REPO_ROOT, ansible_playbook
+from addons_helpers import REPO_ROOT
+from tests import helpers
 
 KUBECONFIG = """apiVersion: v1
 kind: Config
@@ -66,10 +66,8 @@ def run(tmp_path, group_vars, host_vars=None):
     playbook = tmp_path / 'play.yml'
     playbook.write_text(PLAYBOOK.format(node_defaults=os.path.join(REPO_ROOT, 'roles', 'node', 'defaults', 'main.yml'),
                                         kubeconfig=tmp_path / 'kubeconfig'), encoding='utf-8')
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-               ANSIBLE_FORCE_COLOR='0', ANSIBLE_FACT_CACHING='memory', ANSIBLE_LOCALHOST_WARNING='0')
-    result = subprocess.run([ansible_playbook(), '-i', str(tmp_path / 'hosts.yml'), str(playbook)],
-                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    result = helpers.run_playbook(playbook, inventory=str(tmp_path / 'hosts.yml'), connection=None, interpreter=None,
+                                  settings={'ANSIBLE_LOCALHOST_WARNING': '0'}, timeout=300)
     output = result.stdout + result.stderr
     assert result.returncode != 0, 'the openebs play should end at the unreachable API server:\n' + output
     return output
