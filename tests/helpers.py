@@ -65,8 +65,9 @@ def run_playbook(playbook, *arguments, inventory="localhost,", connection="local
     """``ansible-playbook playbook *arguments`` with the repository's ansible.cfg; the finished process.
 
     ``inventory`` and ``connection`` (None: the inventory's own) are passed as -i and -c; ``interpreter`` (default:
-    the tests' Python; None: the inventory's own) is ansible_python_interpreter; ``extra_vars`` (a dict) goes in as JSON. ``env`` is the base environment (default: this process's),
-    ``settings`` are ANSIBLE_* variables put on top (e.g. a stdout callback).
+    the tests' Python; None: the inventory's own) is ansible_python_interpreter; ``extra_vars`` (a dict) goes in as
+    JSON. ``env`` is the base environment (default: this process's), ``settings`` are ANSIBLE_* variables put on top
+    (e.g. a stdout callback).
     """
     environment = dict(os.environ if env is None else env, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"),
                        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",

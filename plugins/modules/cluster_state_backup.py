@@ -13,7 +13,8 @@ short_description: Encrypted, checksummed, rotated backups of Kubernetes cluster
 version_added: "0.1.0"
 description:
   - Stores a set of cluster state files (by default RKE's C(cluster.yml), C(cluster.rkestate) and
-    C(kube_config_cluster.yml); for RKE2 the role rke2 gives its token, C(config.yaml) and newest etcd snapshot) as one timestamped archive C(<cluster_name>-YYYYmmddTHHMMSSZ.tar.gz.vault)
+    C(kube_config_cluster.yml); for RKE2 the role rke2 gives its token, C(config.yaml) and newest etcd snapshot)
+    as one timestamped archive C(<cluster_name>-YYYYmmddTHHMMSSZ.tar.gz.vault)
     with a C(sha256sum) sidecar C(<name>.sha256) in a local directory, and optionally in S3-compatible storage.
   - The archive is a tar.gz encrypted in the ansible-vault 1.1 AES256 format, so
     C(ansible-vault decrypt --vault-password-file FILE --output backup.tar.gz NAME.tar.gz.vault) opens it without this module.
@@ -461,7 +462,8 @@ def run_restored(module, result):
     if params["backup_name"]:
         chosen = [entry for entry in backups if entry["name"] == params["backup_name"]]
         if not chosen:
-            fail(module, "No backup named %s in %s; baremetal.platform.cluster_state_backup_info lists the available ones" % (params["backup_name"], params["dest"]))
+            fail(module, "No backup named %s in %s; baremetal.platform.cluster_state_backup_info lists the available ones"
+                 % (params["backup_name"], params["dest"]))
         entry = chosen[0]
     else:
         valid = [item for item in backups if item["valid"]]

@@ -200,7 +200,6 @@ from ansible_collections.baremetal.platform.plugins.module_utils.traffic_localit
 )
 
 
-
 def argument_spec():
     spec = k8s_auth_argument_spec()
     spec.update(

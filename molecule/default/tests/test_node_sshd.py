@@ -16,8 +16,6 @@ def effective(host):
     return dict(line.split(" ", 1) for line in output.splitlines() if " " in line)
 
 
-
-
 def test_dropin_is_in_place(host):
     dropin = host.file(DROPIN)
     assert (dropin.user, dropin.mode) == ("root", 0o644)
