@@ -380,9 +380,10 @@ def check_rke1(settings, etcd_nodes=None):
                                 'http(s) URL', 'set rke1_binary_sha256, or this to the release\'s sha256sum.txt'))
     if _truthy(settings.get('rke1_backup_enabled', False)):
         passphrase = settings.get('rke1_backup_passphrase', UNSET)
-        if not isinstance(passphrase, string_types) or not passphrase:
+        if not isinstance(passphrase, string_types) or len(passphrase) < BACKUP_PASSPHRASE_MIN:
             problems.append(problem('rke1_backup_passphrase', secret(passphrase), 'the cluster.rkestate backups are '
-                                    'encrypted with it', 'set vault_rkestate_backup_passphrase in the vault, or '
+                                    'encrypted with it and it needs %d or more characters (as rke2_backup_passphrase)'
+                                    % BACKUP_PASSPHRASE_MIN, 'set vault_rkestate_backup_passphrase in the vault, or '
                                     'rke1_backup_enabled: false'))
     return problems
 

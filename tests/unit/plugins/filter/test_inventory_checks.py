@@ -168,6 +168,8 @@ def test_odd_etcd_counts_pass(etcd):
     ({'rke1_binary_sha256': 'xyz'}, ['n1'], ('rke1_binary_sha256="xyz"',)),
     ({'rke1_binary_checksum_url': 'file:///x/sha256sum.txt'}, ['n1'], ('rke1_binary_checksum_url="file:///x/sha256sum.txt"',)),
     ({'rke1_backup_passphrase': ''}, ['n1'], ('rke1_backup_passphrase=(0 characters)',)),
+    # The same minimum as rke2_backup_passphrase (12 characters).
+    ({'rke1_backup_passphrase': 'elevenchars'}, ['n1'], ('rke1_backup_passphrase=(11 characters)', '12 or more characters')),
 ])
 def test_bad_rke1_settings(override, etcd, fragments):
     one(checks.inventory_problems(dict(GOOD_RKE1, **override), 'rke1', etcd_nodes=etcd), *fragments)
