@@ -104,5 +104,5 @@ def test_each_bad_setting_is_named_with_its_fix(changes, expected):
 
 def test_all_problems_at_once():
     bad = dict(GOOD, registry_users=[], registry_ha_shared_secret='', registry_hostname='not valid')
-    assert [problem.split('=')[0] for problem in registry_problems(bad)] == [
+    assert [problem.split('=', maxsplit=1)[0] for problem in registry_problems(bad)] == [
         'registry_users', 'registry_ha_shared_secret', 'registry_hostname']
