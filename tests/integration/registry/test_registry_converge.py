@@ -21,7 +21,7 @@ def run_cicd(lab):
     variables = {
         'platform_kubeconfig': lab.kubeconfig, 'helm_binary_path': lab.helm_path, 'platform_domain': 'lab.example.test',
         'registry_chart_ref': CHART, 'registry_users': [{'name': 'jenkins', 'password': PASSWORD}],
-        'registry_ha_shared_secret': SECRET, 'registry_htpasswd_cost': 10, 'registry_wait_timeout': '3m',
+        'registry_ha_shared_secret': SECRET, 'registry_htpasswd_cost': 10, 'registry_wait_timeout': 180,
         # kwok's nodes have no storage provisioner: a claim would never bind, and helm --wait waits for it.
         'registry_persistence_enabled': False, 'ansible_python_interpreter': sys.executable,
     }
