@@ -285,6 +285,8 @@ def run_rke1_install(work, binary_url, *arguments, **settings):
     inventory = yaml.safe_load(RKE1_INVENTORY.read_text(encoding="utf-8"))
     inventory["all"].setdefault("hosts", {})["localhost"] = controller_inventory()["all"]["hosts"]["localhost"]
     plays = [{"name": "Install rke with the rke1 role", "hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "Build the rke1 cluster configuration", "ansible.builtin.include_role": {
+            "name": "baremetal.platform.rke1", "tasks_from": "cluster_config.yml", "public": True}},
         {"name": "Run the rke1 preflight", "ansible.builtin.include_role": {
             "name": "baremetal.platform.rke1", "tasks_from": "preflight.yml", "public": True}},
         {"name": "Install rke", "ansible.builtin.include_role": {"name": "baremetal.platform.rke1", "tasks_from": "install.yml"}}]}]

@@ -26,6 +26,9 @@ def metallb_vars(**extra):
         'metallb_chart_repo_url': '',
         'metallb_chart_ref': os.path.join(CHARTS, 'metallb'),
         'metallb_address_pools': [{'name': 'st-pool', 'addresses': [POOL]}],
+        # The pools are documentation addresses outside the example nodes' subnet: say so, as a
+        # user whose layer2 pool sits on another routed subnet would.
+        'metallb_layer2_subnets': ['192.0.2.0/24'],
     }
     variables.update(extra)
     return variables
