@@ -235,7 +235,7 @@ NO_KUBECONFIG = {"platform_kubeconfig": "", "platform_addons_openebs": "false"}
 @pytest.mark.parametrize("answers, message", [
     ({"metallb_chart_version": "latest"}, "MetalLB settings are invalid, nothing was changed"),
     ({"metallb_address_pools": [{"name": "lab", "addresses": ["10.213.70.240/33"]}]},
-     "MetalLB address pools are invalid, nothing was changed"),
+     "The MetalLB settings are not valid, nothing was changed: metallb_address_pools="),
 ])
 def test_an_invalid_answer_fails_in_the_preflight_before_any_change(awx_lab, tmp_path, lab_k8s, bearer_token, answers, message):
     token, ca_pem = bearer_token
