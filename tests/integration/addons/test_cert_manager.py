@@ -55,5 +55,5 @@ def test_missing_cloudflare_token_fails_before_any_write(cert_manager_crds):
     run = addons.run(['cert_manager'], {'cert_manager_cloudflare_api_token': '', 'cert_manager_namespace': 'cert-manager-notoken'})
 
     assert run.returncode != 0
-    assert 'cert_manager_cloudflare_api_token is empty' in run.output, run.output
+    assert 'cert_manager_cloudflare_api_token=(0 characters): empty' in run.output, run.output
     assert not addons.namespace_exists('cert-manager-notoken')
