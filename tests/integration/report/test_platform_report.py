@@ -32,19 +32,22 @@ def run(lab, directory, extra):
 
 
 def test_report_names_everything_and_changes_nothing_the_second_time(lab_k8s, tmp_path):
-    lab_k8s.kubectl('create', 'namespace', 'istio-ingress', check=False)
+    lab_k8s.kubectl('create', 'namespace', 'report-ingress', check=False)
     lab_k8s.kubectl('create', 'namespace', 'reportdb', check=False)
     try:
-        lab_k8s.apply({'apiVersion': 'v1', 'kind': 'Service', 'metadata': {'name': 'istio-ingressgateway', 'namespace': 'istio-ingress'},
-                       'spec': {'type': 'LoadBalancer', 'selector': {'istio': 'ingressgateway'},
+        lab_k8s.apply({'apiVersion': 'v1', 'kind': 'Service', 'metadata': {'name': 'istio-ingressgateway', 'namespace': 'report-ingress'},
+                       # A class of its own: a MetalLB controller another test left in the shared control plane
+                       # would otherwise give the Service an address of its pool.
+                       'spec': {'type': 'LoadBalancer', 'loadBalancerClass': 'example.test/report', 'selector': {'istio': 'ingressgateway'},
                                 'ports': [{'name': 'https', 'port': 443}]}})
-        lab_k8s.kubectl('patch', 'service', '-n', 'istio-ingress', 'istio-ingressgateway', '--subresource=status', '--type=merge',
+        lab_k8s.kubectl('patch', 'service', '-n', 'report-ingress', 'istio-ingressgateway', '--subresource=status', '--type=merge',
                         '-p', json.dumps({'status': {'loadBalancer': {'ingress': [{'ip': '192.0.2.44'}]}}}))
         lab_k8s.apply({'apiVersion': 'v1', 'kind': 'Service', 'metadata': {'name': 'shop-ha', 'namespace': 'reportdb'},
                        'spec': {'type': 'ClusterIP', 'ports': [{'name': 'postgres', 'port': 5432}]}})
         lab_k8s.apply({'apiVersion': 'v1', 'kind': 'Service', 'metadata': {'name': 'shop-pgbouncer', 'namespace': 'reportdb'},
                        'spec': {'type': 'ClusterIP', 'ports': [{'name': 'pgbouncer', 'port': 5432}]}})
-        clusters = {'platform_postgres_clusters': [{'name': 'shop', 'namespace': 'reportdb'}]}
+        clusters = {'platform_postgres_clusters': [{'name': 'shop', 'namespace': 'reportdb'}],
+                    'platform_report_gateway_service': 'report-ingress/istio-ingressgateway'}
         first = run(lab_k8s, str(tmp_path), clusters)
         report = (tmp_path / 'out' / 'platform-report.txt').read_text(encoding='utf-8')
         for line in ('Rancher: https://rancher.lab.example.test', 'Registry: https://registry.lab.example.test',
@@ -60,4 +63,5 @@ def test_report_names_everything_and_changes_nothing_the_second_time(lab_k8s, tm
         assert 'changed=0' in second, second
     finally:
         lab_k8s.kubectl('delete', 'namespace', 'reportdb', '--wait=false', check=False)
-        lab_k8s.kubectl('delete', 'service', '-n', 'istio-ingress', 'istio-ingressgateway', check=False)
+        lab_k8s.kubectl('delete', 'namespace', 'report-ingress', '--wait=false', check=False)
+        lab_k8s.kubectl('delete', 'service', '-n', 'report-ingress', 'istio-ingressgateway', check=False)
