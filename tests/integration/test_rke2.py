@@ -184,7 +184,7 @@ def test_local_tarball_without_its_checksum_fails_before_any_change(cluster, tmp
     (tmp_path / "inventory.yml").write_text((cluster["work"] / "inventory.yml").read_text())
     code, output = run_role(tmp_path, dict(cluster["settings"], rke2_tarball_sha256=""))
     assert code != 0
-    assert "is a local file: set rke2_tarball_sha256 to its sha256" in output
+    assert "is a local file and needs its own checksum" in output and "rke2_tarball_sha256=\"\"" in output
     assert all(count == 0 for count in recap(output).values())
 
 
