@@ -21,6 +21,14 @@ COLLECTIONS = os.path.join(REPO_ROOT, ".ansible", "collections")
 MODULES = os.path.join(REPO_ROOT, "plugins", "modules")
 # A closed local port: a module that reaches for the API there fails with a connection error.
 NO_API = {"host": "https://127.0.0.1:9", "api_key": "unused", "validate_certs": False}
+# A kubeconfig whose API server nothing listens on: for roles that must stop before they reach it.
+UNREACHABLE_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: none, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+users: [{name: none, user: {token: not-a-token}}]
+contexts: [{name: none, context: {cluster: none, user: none}}]
+current-context: none
+"""
 
 
 def venv_tool(name):

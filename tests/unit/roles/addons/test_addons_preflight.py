@@ -5,13 +5,9 @@ import pytest
 
 from addons_helpers import HERE, run_playbook
 
-KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters: [{name: none, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
-users: [{name: none, user: {token: not-a-token}}]
-contexts: [{name: none, context: {cluster: none, user: none}}]
-current-context: none
-"""
+from tests.helpers import UNREACHABLE_KUBECONFIG
+
+KUBECONFIG = UNREACHABLE_KUBECONFIG
 TOKEN = 'cf-token-that-must-never-be-printed'
 PASSWORD = 'bootstrap-password-never-printed'
 GOOD = {

@@ -14,13 +14,7 @@ import pytest
 from addons_helpers import REPO_ROOT
 from tests import helpers
 
-KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters: [{name: none, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
-users: [{name: none, user: {token: not-a-token}}]
-contexts: [{name: none, context: {cluster: none, user: none}}]
-current-context: none
-"""
+KUBECONFIG = helpers.UNREACHABLE_KUBECONFIG
 
 PLAYBOOK = """---
 - name: The node role's iSCSI default, per node
