@@ -552,6 +552,136 @@ def check_postgres(settings):
     return problems
 
 
+# --- jenkins --------------------------------------------------------------------------------------------------
+
+JENKINS_PASSWORD_MIN = 12
+JENKINS_BUILDERS = ('buildkit', 'docker')
+JENKINS_BRANCH_KEYS = ('push', 'deploy', 'namespace')
+JENKINS_POD_SECURITY = ('privileged', 'baseline', 'restricted')
+# A Kubernetes namespace / object name (RFC 1123 label).
+K8S_LABEL = re.compile(r'^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$')
+# A git URL the Job DSL and JCasC can carry: https://, ssh://, git@host:path, no quotes or spaces.
+GIT_URL = re.compile(r"^(https://|ssh://|git@)[^\s'\"\\$]+$")
+PLUGIN_PIN = re.compile(r'^[a-z0-9][a-z0-9._-]*:[A-Za-z0-9._-]+$')
+REGISTRY_HOST = re.compile(r'^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$')
+
+
+def _jenkins_branches(branches):
+    if not isinstance(branches, dict):
+        return [problem('jenkins_branches', show(branches), 'not a mapping of branch name to settings',
+                        'write e.g. {staging: {push: true, deploy: true, namespace: staging}}')]
+    problems = []
+    for name, branch in sorted(branches.items(), key=lambda item: str(item[0])):
+        where = 'jenkins_branches.%s' % name
+        if not isinstance(branch, dict):
+            problems.append(problem(where, show(branch), 'not a mapping', 'give push, deploy and namespace, e.g. '
+                                    '{push: true, deploy: true, namespace: qa}'))
+            continue
+        unknown = sorted(str(key) for key in branch if key not in JENKINS_BRANCH_KEYS)
+        if unknown:
+            problems.append(problem(where, show(branch), 'unknown key(s) %s' % ', '.join(unknown),
+                                    'a branch has only %s (as the library\'s branches setting)' % ', '.join(JENKINS_BRANCH_KEYS)))
+        for flag in ('push', 'deploy'):
+            if flag in branch and not isinstance(branch[flag], bool):
+                problems.append(problem('%s.%s' % (where, flag), show(branch[flag]), 'not true or false', 'write true or false'))
+        if branch.get('deploy') is True:
+            namespace = branch.get('namespace', UNSET)
+            if not isinstance(namespace, string_types) or not K8S_LABEL.match(namespace):
+                problems.append(problem(where + '.namespace', show(namespace), 'a deploying branch needs a namespace name',
+                                        'lowercase letters, digits and "-", e.g. staging'))
+            elif namespace == 'kube-system':
+                problems.append(problem(where + '.namespace', show(namespace), 'the deployer must not reach kube-system',
+                                        'deploy to a namespace of your own'))
+            if branch.get('push') is not True:
+                problems.append(problem(where, show(branch), 'deploy: true needs push: true (the cluster can only pull an '
+                                        'image that was pushed)', 'set push: true'))
+    return problems
+
+
+def check_jenkins(settings):
+    """The jenkins role's settings: admin password, host names, builder, branches, Discord webhook, monorepo."""
+    problems = []
+    password = settings.get('jenkins_admin_password', UNSET)
+    minimum = _as_int(settings.get('jenkins_admin_password_min_length', JENKINS_PASSWORD_MIN)) or JENKINS_PASSWORD_MIN
+    if not isinstance(password, string_types) or len(password) < minimum:
+        problems.append(problem('jenkins_admin_password', secret(password), 'the Jenkins admin needs a password of %d or '
+                                'more characters' % minimum, 'put a long random one in the vault as vault_jenkins_admin_password'))
+    hostname = settings.get('jenkins_hostname', UNSET)
+    reason = dns_name_problem(hostname if _is_set(hostname) else '')
+    if reason:
+        problems.append(problem('jenkins_hostname', show(hostname), 'not a DNS name: it %s' % reason,
+                                'set platform_domain (jenkins.<domain>) or jenkins_hostname'))
+    builder = settings.get('jenkins_agent_builder', 'buildkit')
+    opt_in = settings.get('jenkins_agent_allow_privileged_docker_socket', False)
+    if builder not in JENKINS_BUILDERS:
+        problems.append(problem('jenkins_agent_builder', show(builder), 'no such builder in the dockerBuild library',
+                                'use buildkit (daemonless, unprivileged; the default) or docker (privileged, opt-in)'))
+    elif builder == 'docker' and not _truthy(opt_in):
+        problems.append(problem('jenkins_agent_builder', show(builder), "the docker builder mounts the node's "
+                                '/var/run/docker.sock into a privileged pod, which gives every build root on that node',
+                                'set jenkins_agent_allow_privileged_docker_socket: true to accept that, or use buildkit'))
+    if not isinstance(opt_in, bool) and not (isinstance(opt_in, string_types) and opt_in.lower() in ('true', 'false', 'yes', 'no')):
+        problems.append(problem('jenkins_agent_allow_privileged_docker_socket', show(opt_in), 'not true or false',
+                                'write true or false'))
+    level = settings.get('jenkins_agent_pod_security', 'privileged')
+    if level not in JENKINS_POD_SECURITY:
+        problems.append(problem('jenkins_agent_pod_security', show(level), 'not a Pod Security level',
+                                'use privileged, baseline or restricted'))
+    problems.extend(_jenkins_branches(settings.get('jenkins_branches', {})))
+    webhook = settings.get('jenkins_discord_webhook_url', '')
+    if _is_set(webhook) and webhook != '' and not (isinstance(webhook, string_types) and webhook.startswith('https://')
+                                                   and len(webhook) > len('https://') and not re.search(r'\s', webhook)):
+        problems.append(problem('jenkins_discord_webhook_url', '(%s)' % ('a string that does not start with https://'
+                                if isinstance(webhook, string_types) else 'not a string'), 'the Discord webhook is not an '
+                                'https:// URL', 'store https://discord.com/api/webhooks/<id>/<token> in the vault '
+                                '(Channel settings > Integrations > Webhooks), or leave it empty'))
+    registry = settings.get('jenkins_registry_hostname', UNSET)
+    if not isinstance(registry, string_types) or not REGISTRY_HOST.match(registry) or '.' not in registry.split('/')[0]:
+        problems.append(problem('jenkins_registry_hostname', show(registry), 'not host[:port][/path] of the registry',
+                                'set platform_domain (registry.<domain>) or jenkins_registry_hostname, without https://'))
+    registry_password = settings.get('jenkins_registry_password', UNSET)
+    if not isinstance(registry_password, string_types) or not registry_password:
+        problems.append(problem('jenkins_registry_password', secret(registry_password), 'empty: the agents could not push',
+                                "set it from the vault to the password of the registry user jenkins_registry_user"))
+    git_user = settings.get('jenkins_git_username', '')
+    git_password = settings.get('jenkins_git_password', '')
+    if bool(git_user) != bool(git_password):
+        problems.append(problem('jenkins_git_password', secret(git_password), 'jenkins_git_username and jenkins_git_password '
+                                'go together', 'give both (a token as password) or neither'))
+    url = settings.get('jenkins_monorepo_url', '')
+    if _is_set(url) and url != '' and not (isinstance(url, string_types) and GIT_URL.match(url)):
+        problems.append(problem('jenkins_monorepo_url', show(url), 'not a git URL', 'https://, ssh:// or git@host:path, '
+                                'no quotes, spaces or $'))
+    services = settings.get('jenkins_monorepo_services', [])
+    if not _is_list(services):
+        problems.append(problem('jenkins_monorepo_services', show(services), 'not a list', 'list the service folders, '
+                                'e.g. [frontend, backend]'))
+    else:
+        for index, service in enumerate(services):
+            if not isinstance(service, string_types) or not re.match(r'^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$', service):
+                problems.append(problem('jenkins_monorepo_services[%d]' % index, show(service), 'not a service folder name',
+                                        "lowercase letters, digits and '.', '_', '-' (it is also the image name)"))
+        if services and not (isinstance(url, string_types) and url):
+            problems.append(problem('jenkins_monorepo_url', show(url), 'jenkins_monorepo_services are listed but there is '
+                                    'no monorepo', 'set the git URL of the monorepo'))
+    for variable in ('jenkins_namespace', 'jenkins_agent_namespace', 'jenkins_release_name', 'jenkins_deployer_service_account',
+                     'jenkins_registry_push_secret_name', 'jenkins_credentials_secret_name', 'jenkins_monorepo_folder'):
+        value = settings.get(variable, UNSET)
+        if _is_set(value) and not (isinstance(value, string_types) and K8S_LABEL.match(value)):
+            problems.append(problem(variable, show(value), 'not a Kubernetes object name', 'lowercase letters, digits and "-"'))
+    plugins = settings.get('jenkins_plugins', [])
+    for index, pin in enumerate(plugins if _is_list(plugins) else [plugins]):
+        if not isinstance(pin, string_types) or not PLUGIN_PIN.match(pin) or pin.endswith(':latest'):
+            problems.append(problem('jenkins_plugins[%d]' % index, show(pin), 'not a pinned plugin',
+                                    'write <plugin>:<version>, e.g. git:5.10.1 (not latest)'))
+    gateway = settings.get('jenkins_gateway', 'istio-ingress/default-gateway')
+    parts = gateway.split('/') if isinstance(gateway, string_types) else []
+    if len(parts) != 2 or not all(K8S_LABEL.match(part) for part in parts):
+        problems.append(problem('jenkins_gateway', show(gateway), 'not <namespace>/<name> of the Istio Gateway',
+                                'e.g. istio-ingress/default-gateway'))
+    return problems
+
+
 CHECKS = {
     'platform': check_platform,
     'node': check_node,
@@ -561,6 +691,7 @@ CHECKS = {
     'cert_manager': check_cert_manager,
     'rancher': check_rancher,
     'postgres': check_postgres,
+    'jenkins': check_jenkins,
 }
 NEEDS_HOSTS = {'metallb': 'hosts', 'rke2': 'servers', 'rke1': 'etcd_nodes'}
 

@@ -24,6 +24,8 @@ def run_cicd(lab):
         'registry_ha_shared_secret': SECRET, 'registry_htpasswd_cost': 10, 'registry_wait_timeout': 180,
         # kwok's nodes have no storage provisioner: a claim would never bind, and helm --wait waits for it.
         'registry_persistence_enabled': False, 'ansible_python_interpreter': sys.executable,
+        # Jenkins converges in tests/integration/jenkins.
+        'platform_cicd_jenkins': False,
     }
     env = dict(lab.env, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
     completed = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',

@@ -51,7 +51,7 @@ def test_report_names_everything_and_changes_nothing_the_second_time(lab_k8s, tm
         first = run(lab_k8s, str(tmp_path), clusters)
         report = (tmp_path / 'out' / 'platform-report.txt').read_text(encoding='utf-8')
         for line in ('Rancher: https://rancher.lab.example.test', 'Registry: https://registry.lab.example.test',
-                     'Jenkins: not installed (the jenkins role is planned)', 'Gateway LoadBalancer IP: 192.0.2.44',
+                     'Jenkins: https://jenkins.lab.example.test', 'Gateway LoadBalancer IP: 192.0.2.44',
                      '  - shop-ha.reportdb.svc:5432 (ClusterIP)', '  - shop-replicas: not found',
                      '  - shop-pgbouncer.reportdb.svc:5432 (ClusterIP)', 'Kubeconfig: ' + lab_k8s.kubeconfig,
                      'State backups: none (the cluster is adopted: platform_engine external)'):

@@ -9,7 +9,7 @@ import re
 import jsonschema
 import pytest
 
-from upstream_data import (evaluate, has_path, leaf_paths, load_json, load_yaml, openebs_unverified,
+from upstream_data import (evaluate, get_path, has_path, leaf_paths, load_json, load_yaml, openebs_unverified,
                            read_text, role_defaults, upstream_path)
 
 SNAPSHOT_CRDS_OWNED_BY_RKE2 = {'results': [
@@ -55,6 +55,13 @@ CASES = [
     {'name': 'openebs_4_2', 'role': 'openebs', 'vars': {'openebs_chart_version': '4.2.0', 'openebs_loki_enabled': True},
      'exprs': {'values': '_openebs_values'}},
     {'name': 'pgo', 'role': 'postgres_operator', 'exprs': {'values': 'postgres_operator_extra_values'}},
+    {'name': 'jenkins_defaults', 'role': 'jenkins', 'vars': {'platform_domain': 'example.com'}, 'exprs': {'values': '_jenkins_values'}},
+    {'name': 'jenkins_everything', 'role': 'jenkins',
+     'vars': {'platform_domain': 'example.com', 'jenkins_agent_allow_privileged_docker_socket': True, 'jenkins_storage_class': 'fast',
+              'jenkins_monorepo_url': 'https://git.example.com/shop.git', 'jenkins_monorepo_services': ['frontend'],
+              'jenkins_discord_webhook_url': 'https://discord.com/api/webhooks/1/x', 'jenkins_git_username': 'ci',
+              'jenkins_git_password': 'token'},
+     'exprs': {'values': '_jenkins_values'}},
 ]
 
 
@@ -209,3 +216,26 @@ def test_openebs_leaves_snapshot_crds_of_another_owner_alone(computed, case, ins
 def test_pgo_helm_sends_no_values_by_default(computed):
     """The 6.x chart exists only as an OCI artifact (no source in any snapshot): the role sends nothing to verify."""
     assert computed['pgo']['values'] == {}
+
+
+# Maps of the user's own names upstream documents as empty ({}): a key under them is the user's, not the chart's.
+JENKINS_USER_MAPS = ('controller.JCasC.configScripts', 'agent.podTemplates')
+
+
+@pytest.mark.parametrize('case', ['jenkins_defaults', 'jenkins_everything'])
+def test_jenkins_values_exist_in_the_chart(computed, case):
+    version = pinned('jenkins', 'jenkins_chart_version')
+    values = computed[case]['values']
+    chart = load_yaml(upstream_path('jenkins', version, 'values.yaml'))
+    missing = missing_keys(values, chart)
+    for prefix in JENKINS_USER_MAPS:
+        assert get_path(chart, prefix) == {}, prefix + ' is no longer a free map upstream'
+        assert get_path(values, prefix), prefix + ' is not sent'
+        missing = [path for path in missing if not path.startswith(prefix + '.')]
+    assert missing == []
+    # The chart's own pins are the role's for the plugins it pins.
+    chart_pins = dict(pin.split(':') for pin in chart['controller']['installPlugins'])
+    role_pins = dict(pin.split(':') for pin in values['controller']['installPlugins'])
+    assert {name: role_pins[name] for name in chart_pins} == chart_pins
+    # additionalExistingSecrets items carry only the keys upstream documents (name, keyName).
+    assert all(sorted(item) == ['keyName', 'name'] for item in values['controller']['additionalExistingSecrets'])

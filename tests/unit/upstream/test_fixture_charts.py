@@ -25,6 +25,7 @@ FIXTURES = {
     'istiod': ('istio', 'istio_chart_version', lambda v: ('istio', v, 'istiod'), lambda v: v, {}),
     'istio-gateway': ('istio', 'istio_chart_version', lambda v: ('istio', v, 'gateway'), lambda v: v, {}),
     'docker-registry': ('registry', 'registry_chart_version', lambda v: ('docker-registry', v), lambda v: v, {}),
+    'jenkins': ('jenkins', 'jenkins_chart_version', lambda v: ('jenkins', v), lambda v: {'5.9.53': '2.568.2'}[v], {}),
 }
 # Upstream Chart.yaml version fields that release tooling fills in (README of the data pack).
 PLACEHOLDER_VERSIONS = {'v0.0.0', '1.0.0', 'placeholder'}

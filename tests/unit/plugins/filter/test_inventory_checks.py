@@ -309,3 +309,55 @@ def test_inventory_hosts_reads_addresses():
     assert checks.inventory_hosts(['n1', 'n2'], hostvars) == [
         {'name': 'n1', 'address': '10.0.0.1', 'internal_address': '192.168.0.1'},
         {'name': 'n2', 'address': 'n2', 'internal_address': ''}]
+
+
+# --- Jenkins ---------------------------------------------------------------------------------------------------
+
+GOOD_JENKINS = {'jenkins_admin_password': 'a' * 16, 'jenkins_admin_password_min_length': 12, 'jenkins_hostname': 'jenkins.example.com',
+                'jenkins_agent_builder': 'buildkit', 'jenkins_agent_allow_privileged_docker_socket': False,
+                'jenkins_agent_pod_security': 'privileged',
+                'jenkins_branches': {'staging': {'push': True, 'deploy': True, 'namespace': 'staging'},
+                                     'feature': {'push': False, 'deploy': False}},
+                'jenkins_discord_webhook_url': 'https://discord.com/api/webhooks/1/token-value',
+                'jenkins_registry_hostname': 'registry.example.com', 'jenkins_registry_password': 'p' * 16,
+                'jenkins_git_username': '', 'jenkins_git_password': '',
+                'jenkins_monorepo_url': 'https://git.example.com/shop.git', 'jenkins_monorepo_services': ['frontend', 'backend'],
+                'jenkins_monorepo_folder': 'monorepo', 'jenkins_namespace': 'jenkins', 'jenkins_agent_namespace': 'jenkins-agents',
+                'jenkins_release_name': 'jenkins', 'jenkins_deployer_service_account': 'jenkins-deployer',
+                'jenkins_registry_push_secret_name': 'registry-push', 'jenkins_credentials_secret_name': 'jenkins-credentials',
+                'jenkins_plugins': ['git:5.10.1'], 'jenkins_gateway': 'istio-ingress/default-gateway'}
+
+
+def test_good_jenkins_settings_pass():
+    assert checks.inventory_problems(GOOD_JENKINS, 'jenkins') == []
+    # An opted-in docker builder, a git login and no Discord webhook pass too.
+    assert checks.inventory_problems(dict(GOOD_JENKINS, jenkins_agent_builder='docker', jenkins_discord_webhook_url='',
+                                          jenkins_agent_allow_privileged_docker_socket=True, jenkins_git_username='ci',
+                                          jenkins_git_password='token-value'), 'jenkins') == []
+
+
+@pytest.mark.parametrize('override, fragments', [
+    ({'jenkins_admin_password': None}, ('jenkins_admin_password=(not set)', '12 or more', 'vault_jenkins_admin_password')),
+    ({'jenkins_admin_password': 'short-pass'}, ('jenkins_admin_password=(10 characters)',)),
+    ({'jenkins_hostname': 'jenkins.'}, ('jenkins_hostname="jenkins."', 'not a DNS name')),
+    ({'jenkins_discord_webhook_url': 'http://discord.com/api/webhooks/1/token-value'},
+     ('jenkins_discord_webhook_url=(a string that does not start with https://)', 'not an https:// URL')),
+    ({'jenkins_branches': {'qa': {'push': True, 'deploy': True, 'namespace': 'qa', 'namepsace': 'qa2'}}},
+     ('jenkins_branches.qa=', 'unknown key(s) namepsace', 'push, deploy, namespace')),
+    ({'jenkins_branches': {'qa': {'push': False, 'deploy': True, 'namespace': 'qa'}}}, ('deploy: true needs push: true',)),
+    ({'jenkins_branches': {'qa': {'push': True, 'deploy': True, 'namespace': 'kube-system'}}}, ('must not reach kube-system',)),
+    ({'jenkins_agent_builder': 'kaniko'}, ('jenkins_agent_builder="kaniko": no such builder', 'buildkit')),
+    ({'jenkins_agent_builder': 'docker'}, ('jenkins_agent_builder="docker"', 'jenkins_agent_allow_privileged_docker_socket: true')),
+    ({'jenkins_agent_pod_security': 'strict'}, ('jenkins_agent_pod_security="strict"',)),
+    ({'jenkins_registry_password': ''}, ('jenkins_registry_password=(0 characters)',)),
+    ({'jenkins_registry_hostname': 'https://registry.example.com'}, ('jenkins_registry_hostname=', 'without https://')),
+    ({'jenkins_git_username': 'ci'}, ('go together',)),
+    ({'jenkins_monorepo_url': "https://git.example.com/x');evil('"}, ('jenkins_monorepo_url=', 'not a git URL')),
+    ({'jenkins_monorepo_services': ['Frontend']}, ('jenkins_monorepo_services[0]="Frontend"',)),
+    ({'jenkins_plugins': ['git:latest']}, ('jenkins_plugins[0]="git:latest"', 'not a pinned plugin')),
+    ({'jenkins_agent_namespace': 'Agents'}, ('jenkins_agent_namespace="Agents"',)),
+    ({'jenkins_gateway': 'default-gateway'}, ('jenkins_gateway="default-gateway"',)),
+])
+def test_bad_jenkins_settings(override, fragments):
+    problem = one(checks.inventory_problems(dict(GOOD_JENKINS, **override), 'jenkins'), *fragments)
+    assert 'short-pass' not in problem and 'http://discord' not in problem and 'token-value' not in problem
