@@ -26,7 +26,7 @@ def unit_states(units, show_output):
 
     systemctl prints one block of Key=Value lines per unit, in the order asked, separated by a blank line.
     """
-    blocks = [block for block in show_output.strip('\n').split('\n\n')] if show_output.strip() else []
+    blocks = show_output.strip('\n').split('\n\n') if show_output.strip() else []
     states = {}
     for unit, block in zip(units, blocks):
         values = dict(line.split('=', 1) for line in block.splitlines() if '=' in line)

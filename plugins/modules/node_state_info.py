@@ -256,7 +256,8 @@ def main():
             packages=dict(type='list', elements='str', default=[]),
             units=dict(type='list', elements='str', default=[]),
             ssh_queries=dict(type='dict', default={}),
-            host_key_files=dict(type='dict', default={}),
+            # Paths to the host keys, not key material.
+            host_key_files=dict(type='dict', default={}, no_log=False),
             sshd_config=dict(type='bool', default=False),
             user=dict(type='str'),
             sysctls=dict(type='list', elements='str', default=[]),
