@@ -88,6 +88,9 @@ def _create(lab, count, tree, inventory_path, timings):
     step = time.monotonic()
     ready = nodes.wait_ready(lab, members, pids, BOOT_TIMEOUT)
     timings["boot"] = time.monotonic() - step
+    for entry in record["nodes"]:  # a node booted a second time has a new nspawn PID
+        entry["pid"] = pids[entry["name"]]
+    write_state(lab, record)
     inventory.write(inventory_path, lab, members, public_key)
     return {"nodes": members, "ready": ready}
 

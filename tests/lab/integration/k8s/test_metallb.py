@@ -1,14 +1,57 @@
-"""The real MetalLB controller assigns LoadBalancer addresses from IPAddressPools, and only from them."""
+"""The real MetalLB controller assigns LoadBalancer addresses from IPAddressPools, and only from them.
+
+The module runs its own control plane and controller: on the session's plane, a LoadBalancer Service that an
+earlier test left holding an address of a removed pool makes MetalLB refuse every later pool change (seen in a
+full CI run), so this test would fail for another test's reason.
+"""
 
 import ipaddress
+import os
 
 import pytest
 
+from tests.fixtures.lab_k8s import LabK8s
+from tools.lab.errors import LabError
+from tools.lab.k8s import cluster, controllers
+
 pytestmark = pytest.mark.k8s
+
+PLANE = "mlbtest"
 
 # Documentation range (RFC 5737): only written into Service status, never a traffic target.
 POOL = "192.0.2.16/29"
 OUTSIDE_POOL = "192.0.2.100"
+
+
+def _quiet(_line):
+    pass
+
+
+@pytest.fixture(scope="module", name="lab_k8s")
+def own_plane_fixture():
+    """This module's control plane (3 kwok nodes), stopped at the module's end, also after a failure."""
+    if os.geteuid() != 0:
+        pytest.fail("the lab control plane needs root: run pytest as root")
+    try:
+        try:
+            yield LabK8s(cluster.up(PLANE, progress=_quiet))
+        except LabError as error:
+            pytest.fail(f"the control plane {PLANE!r} did not start: {error}")
+    finally:
+        cluster.down(PLANE, progress=_quiet)
+
+
+@pytest.fixture(scope="module", name="metallb_controller")
+def own_controller_fixture(lab_k8s):
+    """The real MetalLB controller on this module's plane; yields its namespace."""
+    try:
+        controllers.start(lab_k8s.name, "metallb", progress=_quiet)
+    except LabError as error:
+        pytest.fail(f"the MetalLB controller did not start: {error}")
+    try:
+        yield controllers.METALLB_NAMESPACE
+    finally:
+        controllers.stop(lab_k8s.name, "metallb", progress=_quiet)
 
 
 @pytest.fixture(name="pool")
