@@ -211,3 +211,19 @@ def test_the_good_lab_inventory_passes_phase_0(preflight_lab, tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     assert "the inventory passed every check" in result.stdout
     assert fingerprints(lab) == before
+
+
+def test_a_limit_without_localhost_still_stops_on_the_hosts_own_problems(preflight_lab, tmp_path):
+    """--limit node1 skips phase 0's controller play; node1's own bad setting must still stop the run in phase 0."""
+    lab, before = preflight_lab
+    inventory, extra_file = write_case(tmp_path, lab, {}, {"node1": {"node_admin_authorized_keys": []}})
+    result = run_site(inventory, "-e", f"@{extra_file}", "--limit", "node1")
+    parsed = parse(result, "--limit node1")
+    assert result.returncode != 0, "site.yml --limit node1 succeeded with an empty key list on node1"
+    failed = failures(parsed)
+    assert failed and all(play.startswith("Phase 0") for play, _task, _msg in failed), failed
+    assert [play["play"]["name"] for play in parsed["plays"] if not play["play"]["name"].startswith("Phase 0")] == []
+    message = " ".join(" ".join(msg for _play, _task, msg in failed).split())
+    assert "node_admin_authorized_keys=[]" in message and "node1" in message, message
+    assert "leaves out localhost" in result.stdout
+    assert fingerprints(lab) == before
