@@ -51,6 +51,10 @@ def test_fixture_objects_are_named_as_upstream_names_them(addons):
         (render(helm, 'istiod', 'istiod', 'istio-system'), upstream_data.resources('istio', istio, 'istiod', 'resources.txt')),
         (render(helm, 'istio-gateway', 'istio-ingressgateway', 'istio-ingress'),
          upstream_data.resources('istio', istio, 'gateway', 'resources.txt')),
+        # The jenkins role always names the admin Secret (the fixture refuses a generated admin password).
+        (render(helm, 'jenkins', 'jenkins', 'jenkins', 'controller.admin.createSecret=false',
+                'controller.admin.existingSecret=jenkins-admin'),
+         upstream_data.resources('jenkins', str(upstream_data.role_defaults('jenkins')['jenkins_chart_version']), 'resources.txt')),
     ]
     for mine, theirs in cases:
         assert mine, 'a fixture rendered nothing'

@@ -105,8 +105,8 @@ def test_no_secret_is_in_the_plain_values(computed, case):
 def test_credentials_are_references_to_the_mounted_secret(computed):
     values = computed['monorepo']['values']
     secrets = values['controller']['additionalExistingSecrets']
-    assert {entry['keyName'] for entry in secrets} == {'discord-webhook', 'git-username', 'git-password', 'registry-username',
-                                                        'registry-password'}
+    keys = {'discord-webhook', 'git-username', 'git-password', 'registry-username', 'registry-password'}
+    assert {entry['keyName'] for entry in secrets} == keys
     assert {entry['name'] for entry in secrets} == {'jenkins-credentials'}
     credentials = jcasc(values, 'dockerbuild-credentials')['credentials']['system']['domainCredentials'][0]['credentials']
     by_id = {next(iter(entry.values()))['id']: next(iter(entry.values())) for entry in credentials}
