@@ -130,9 +130,7 @@ def wait_ready(lab, nodes, pids, timeout):
                     raise LabError(f"{node.name} stopped while booting, twice; its console ends with: {console_tail(node)}; "
                                    f"see {node.state_dir / 'console.log'}")
                 rebooted.add(node.name)
-                for leftover in glob.glob(f"/run/systemd/nspawn/propagate/{machine_name(lab, node)}"):
-                    if not unmount_under(leftover):
-                        shutil.rmtree(leftover, ignore_errors=True)
+                remove_machine_leftovers(lab, node)
                 with open(node.state_dir / "console.log", "ab") as console:
                     console.write(b"\n--- baremetal-lab: nspawn exited while booting; booting once more ---\n")
                 pids[node.name] = start(lab, node)
@@ -155,8 +153,9 @@ def wait_ready(lab, nodes, pids, timeout):
     return ready
 
 
-def remove_machine_leftovers(lab):
-    """nspawn's per-machine directories survive a SIGKILLed nspawn; remove this lab's."""
-    for leftover in glob.glob(f"/run/systemd/nspawn/propagate/{lab.prefix}*"):
+def remove_machine_leftovers(lab, node=None):
+    """nspawn's per-machine directories survive a SIGKILLed nspawn; remove this lab's (or one node's)."""
+    pattern = machine_name(lab, node) if node else f"{lab.prefix}*"
+    for leftover in glob.glob(f"/run/systemd/nspawn/propagate/{pattern}"):
         if not unmount_under(leftover):
             shutil.rmtree(leftover, ignore_errors=True)
