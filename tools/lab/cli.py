@@ -64,6 +64,7 @@ def _up(arguments):
     inventory_path = (arguments.inventory or DEFAULT_INVENTORY).resolve()
     preflight.require_root()
     preflight.require_programs()
+    preflight.raise_inotify_limits()
     result, timings = lifecycle.up(lab, arguments.nodes, inventory_path, reuse=arguments.reuse)
     if timings.get("reused"):
         print(f"lab {lab.name}: reused, {len(result['nodes'])} node(s) running on {lab.subnet}; inventory {inventory_path}")

@@ -9,6 +9,7 @@ lab's proxy.
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -24,6 +25,7 @@ from tools.lab.ssh import remote
 # Container engines refuse overlay2 on an overlay root: these get plain directories on disk.
 ENGINE_DIRECTORIES = ("/var/lib/docker", "/var/lib/containerd", "/var/lib/rancher")
 READY_STATES = ("running", "degraded")
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 HOST_KEY_TYPES = ("ed25519", "ecdsa")
 SOURCES = """\
 deb http://deb.debian.org/debian bookworm main
@@ -102,13 +104,17 @@ def start(lab, node):
     return process.pid
 
 
-def console_tail(node, lines=3):
-    """The last lines of a node's console, for an error message."""
+def console_tail(node, lines=6):
+    """The last lines of a node's console (colours removed), for an error message."""
     try:
         text = (node.state_dir / "console.log").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "(no console.log)"
-    return " | ".join(line.strip() for line in text.splitlines()[-lines:] if line.strip()) or "(console.log is empty)"
+    text = ANSI_ESCAPE.sub("", text)
+    tail = " | ".join([line.strip() for line in text.splitlines() if line.strip()][-lines:]) or "(console.log is empty)"
+    if "Failed to create inotify object" in text:
+        tail += " (the host ran out of inotify instances: raise fs.inotify.max_user_instances)"
+    return tail
 
 
 def wait_ready(lab, nodes, pids, timeout):
