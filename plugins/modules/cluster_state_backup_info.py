@@ -33,13 +33,8 @@ options:
       - Hash every archive and compare it with its sidecar (sets C(valid)). Turn off to list large backups quickly.
     type: bool
     default: true
-attributes:
-  check_mode:
-    support: full
-    description: Reads only, so it runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is no diff.
+extends_documentation_fragment:
+  - baremetal.platform.info_module_attributes
 """
 
 EXAMPLES = r"""

@@ -20,13 +20,7 @@ author:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - baremetal.platform.postgres_cluster_ref
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, in check mode too.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
+  - baremetal.platform.info_module_attributes
 seealso:
   - module: baremetal.platform.postgres_backup
   - module: baremetal.platform.postgres_cluster

@@ -28,13 +28,7 @@ author:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - baremetal.platform.postgres_cluster_ref
-attributes:
-  check_mode:
-    support: full
-    description: Only reads.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is no diff.
+  - baremetal.platform.info_module_attributes
 options:
   user:
     description: Postgres user; defaults to the operator's default user, named after the cluster.
