@@ -19,6 +19,10 @@ INTEGER_MAX = 2147483647
 TEXT_MAX = 1024
 TEXTAREA_MAX = 4096
 MARKUP = re.compile(r'\b[CIOVMBEP]\(([^)]*)\)')
+# A list question is asked as <variable>_survey_lines: AWX hands the answer over as an extra var, text with one
+# item per line, and extra vars outrank everything, so the role variable itself could never become a list.
+# playbooks/survey_answers.yml turns each answer into the list <variable> (filter survey_lines).
+SURVEY_LINES_SUFFIX = '_survey_lines'
 
 
 def _plain(text):
@@ -82,7 +86,7 @@ def _question(variable, spec, defaults, overrides):
             item['default'] = str(default)
         return item
     if kind == 'list' and elements in (None, 'str', 'path'):
-        item.update(type='textarea', min=int(overrides.get('min', 0)), max=int(overrides.get('max', TEXTAREA_MAX)))
+        item.update(variable=variable + SURVEY_LINES_SUFFIX, type='textarea', min=int(overrides.get('min', 0)), max=int(overrides.get('max', TEXTAREA_MAX)))
         if has_default:
             item['default'] = '\n'.join(str(entry) for entry in default)
         return item
@@ -119,8 +123,19 @@ def argument_spec_survey(options, questions, defaults=None, name='', description
     return {'name': name, 'description': description, 'spec': spec}
 
 
+def survey_lines(answer):
+    """A list question's answer as the list: text gives one item per non-empty line (trimmed); a list stays."""
+    if answer is None:
+        return []
+    if isinstance(answer, (list, tuple)):
+        return list(answer)
+    if isinstance(answer, string_types):
+        return [line.strip() for line in answer.splitlines() if line.strip()]
+    raise AnsibleFilterError('survey_lines expects the text of a survey answer (or a list), got %s' % type(answer).__name__)
+
+
 class FilterModule(object):
-    """AWX surveys from argument specs."""
+    """AWX surveys from argument specs, and list answers back into lists."""
 
     def filters(self):
-        return {'argument_spec_survey': argument_spec_survey}
+        return {'argument_spec_survey': argument_spec_survey, 'survey_lines': survey_lines}

@@ -171,10 +171,22 @@ def failures(events):
             f'{event["event_data"].get("res", {}).get("msg")}' for event in events if event["event"] == "runner_on_failed"]
 
 
+def second_public_key(directory):
+    """A public key of a second operator, as they would paste it into the survey."""
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "second@operator", "-f", str(directory / "second")],
+                   check=True, capture_output=True, timeout=60)
+    return (directory / "second.pub").read_text(encoding="utf-8").strip()
+
+
 def test_the_nodes_job_template_runs_through_ansible_runner_and_a_second_run_changes_nothing(awx_lab, tmp_path):
     lab, imported = awx_lab
     root = tmp_path / "job"
-    private_data_dir(root, imported, dict(NODES_SURVEY), {}, ssh_key=lab.ssh_key.read_text(encoding="utf-8"))
+    # The list question as a textarea answers it: one key per line (the lab's own key and a second one), in
+    # node_admin_authorized_keys_survey_lines; playbooks/survey_answers.yml makes node_admin_authorized_keys of it.
+    lab_key = lab.ssh_key.with_suffix(".pub").read_text(encoding="utf-8").strip()
+    second_key = second_public_key(tmp_path)
+    survey = dict(NODES_SURVEY, node_admin_authorized_keys_survey_lines=f"{lab_key}\n\n{second_key}\n")
+    private_data_dir(root, imported, survey, {}, ssh_key=lab.ssh_key.read_text(encoding="utf-8"))
     (root / "env" / "envvars").write_text(yaml.safe_dump(awx_envvars(root)), encoding="utf-8")
 
     code, status, events, stdout = run_job(root, "playbooks/nodes.yml", 1)
@@ -182,7 +194,8 @@ def test_the_nodes_job_template_runs_through_ansible_runner_and_a_second_run_cha
     kinds = {event["event"] for event in events}
     assert {"playbook_on_start", "playbook_on_play_start", "playbook_on_task_start", "runner_on_ok", "playbook_on_stats"} <= kinds
     first = stats(events)
-    assert sorted(first["ok"]) == sorted(host.name for host in lab.hosts)
+    # localhost ran only the survey-answers play (its set_fact), no change.
+    assert sorted(set(first["ok"]) - {"localhost"}) == sorted(host.name for host in lab.hosts)
     assert sum(first["changed"].values()) > 0, "the first run changed nothing: the lab was not fresh"
     # "false" from the survey behaves like false: the swap tasks are skipped on every node.
     skipped = {event["event_data"]["host"] for event in events if event["event"] == "runner_on_skipped"
@@ -191,6 +204,9 @@ def test_the_nodes_job_template_runs_through_ansible_runner_and_a_second_run_cha
     # "true" behaves like true: sshd got the hardened drop-in with MaxAuthTries from the string "3".
     result = lab.ssh(lab.hosts[0].name, "sshd -T | grep -i -E '^(maxauthtries|passwordauthentication) '")
     assert "maxauthtries 3" in result.stdout and "passwordauthentication no" in result.stdout, result.stdout
+    # The textarea's lines became the admin's keys.
+    keys = lab.ssh(lab.hosts[0].name, f"cat ~{NODES_SURVEY['node_admin_user']}/.ssh/authorized_keys").stdout
+    assert second_key in keys and lab_key in keys, keys
 
     code, status, events, stdout = run_job(root, "playbooks/nodes.yml", 2)
     assert code == 0 and status == "successful", f"{failures(events)} {stdout[-3000:]}"

@@ -3,7 +3,7 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.baremetal.platform.plugins.filter.argument_spec_survey import argument_spec_survey
+from ansible_collections.baremetal.platform.plugins.filter.argument_spec_survey import SURVEY_LINES_SUFFIX, argument_spec_survey
 from tests.unit.awx.awx_helpers import ROLE, load_ansible_yaml, role_defaults, role_options, survey_spec_problems
 
 # Mirrors roles/controller_config/vars/main.yml (_controller_config_phase_roles); checked below.
@@ -27,6 +27,14 @@ def phase_options(phase):
     return merged
 
 
+def role_variable(item):
+    """The role variable a question sets (a list question asks <variable>_survey_lines)."""
+    if item['type'] == 'textarea':
+        assert item['variable'].endswith(SURVEY_LINES_SUFFIX) and item['question_name'] + SURVEY_LINES_SUFFIX == item['variable']
+        return item['variable'][:-len(SURVEY_LINES_SUFFIX)]
+    return item['variable']
+
+
 def phase_defaults(phase):
     merged = {}
     for role in PHASE_ROLES[phase]:
@@ -45,9 +53,9 @@ def test_each_phase_survey_is_valid_for_awx_and_asks_role_variables(phase):
     options = phase_options(phase)
     survey = argument_spec_survey(options, questions, defaults=phase_defaults(phase), name=phase)
     assert survey_spec_problems(survey) == []
-    assert [item['variable'] for item in survey['spec']] == questions
+    assert [role_variable(item) for item in survey['spec']] == questions
     for item in survey['spec']:
-        spec = options[item['variable']]
+        spec = options[role_variable(item)]
         assert spec.get('type', 'str') in COMPATIBLE[item['type']], (item['variable'], spec.get('type'), item['type'])
         assert item['required'] == bool(spec.get('required', False))
         if spec.get('choices'):
@@ -56,9 +64,10 @@ def test_each_phase_survey_is_valid_for_awx_and_asks_role_variables(phase):
             assert item['choices'] == ['true', 'false']
         if 'default' in item and item['type'] != 'password':
             # The role's own default, as the survey shows it.
-            value = phase_defaults(phase)[item['variable']]
+            value = phase_defaults(phase)[role_variable(item)]
             assert item['default'] == ({True: 'true', False: 'false'}.get(value, value) if isinstance(value, bool) else
-                                       value if isinstance(value, int) else str(value))
+                                       value if isinstance(value, int) else
+                                       '\n'.join(value) if isinstance(value, list) else str(value))
 
 
 def test_the_questions_of_every_phase_are_in_the_argument_spec_of_controller_config():
@@ -103,7 +112,8 @@ def test_types_map_as_awx_expects():
         {'type': 'multiplechoice', 'choices': ['true', 'false'], 'default': 'false'}
     assert {key: question('a_choice')[key] for key in ('type', 'choices', 'default')} == \
         {'type': 'multiplechoice', 'choices': ['rke1', 'rke2', 'external'], 'default': 'rke2'}
-    assert {key: question('a_list')[key] for key in ('type', 'default')} == {'type': 'textarea', 'default': 'a\nb'}
+    assert {key: question('a_list')[key] for key in ('variable', 'question_name', 'type', 'default')} == \
+        {'variable': 'a_list_survey_lines', 'question_name': 'a_list', 'type': 'textarea', 'default': 'a\nb'}
     assert question('a_secret')['type'] == 'password'
     assert question('a_required')['required'] is True and 'default' not in question('a_required')
 
