@@ -306,3 +306,31 @@ def test_compatible_policy_relaxes_for_old_clients(converged):
     assert back.returncode == 0, output(back)
     assert audit_failures(converged.address) == []
     converged.assert_logins()
+
+
+def test_socket_activated_sshd_is_hardened_and_a_port_change_is_refused(converged):
+    """sshd started by systemd's ssh.socket (Ubuntu 24.04's default; Debian's per-connection socket here): the
+    hardening applies without a reload (ssh.service is not running), and a Port change, which systemd's socket
+    would not follow, is refused before any change."""
+    converged.assert_logins()
+    # Existing sessions survive (ssh.service has KillMode=process); new logins go through the socket.
+    converged.root("systemctl disable --now ssh.service && systemctl enable --now ssh.socket")
+    try:
+        assert converged.root("systemctl is-active ssh.service || true").strip() == "inactive"
+        converged.assert_logins()
+        before = (converged.dropin(), converged.sshd_settings())
+        refused = converged.play(options={"Port": 2222})
+        assert refused.returncode != 0, output(refused)
+        assert "is started by systemd's ssh.socket" in said(refused) and "Nothing was changed" in said(refused), output(refused)
+        assert (converged.dropin(), converged.sshd_settings()) == before
+        # A setting sshd reads per connection: the guard proves the login through the socket, no reload needed.
+        changed = converged.play(options={"ClientAliveInterval": 120})
+        assert changed.returncode == 0, output(changed)
+        assert "clientaliveinterval 120" in converged.sshd_settings()
+        converged.assert_logins()
+        assert audit_failures(converged.address) == []
+    finally:
+        converged.root("systemctl disable --now ssh.socket && systemctl enable --now ssh.service")
+        back = converged.play()
+    assert back.returncode == 0, output(back)
+    converged.assert_logins()
