@@ -141,9 +141,76 @@ def email_problem(address):
 
 # --- platform -------------------------------------------------------------------------------------------------
 
-def check_platform(settings):
-    """platform_engine, platform_domain, platform_acme_email."""
+# Variables that one role set and others read, now a platform_* variable every role reads through its own default.
+# A user's inventory may still set the old name, which nothing reads any more: say so instead of ignoring it.
+RENAMED = {
+    'helm_binary_path': 'platform_helm_binary',
+    'metallb_helm_binary': 'platform_helm_binary',
+}
+
+
+def _release(text):
+    """A version such as 0.14.9 or v0.14.9 as a tuple of ints, or None."""
+    match = re.match(r'^v?(\d+)\.(\d+)\.(\d+)', str(text))
+    return tuple(int(part) for part in match.groups()) if match else None
+
+
+def check_metallb_version_followers(settings):
+    """metallb_chart_version set in the inventory where platform_metallb_chart_version, which the istio role reads for
+    MetalLB's annotation prefix (metallb.io since 0.14.9), says otherwise or is missing for an old MetalLB."""
+    role_pin, platform_pin = settings.get('metallb_chart_version', UNSET), settings.get('platform_metallb_chart_version', UNSET)
+    if not _is_set(role_pin):
+        return []
+    if _is_set(platform_pin) and str(platform_pin) != str(role_pin):
+        return [problem('metallb_chart_version', show(role_pin), 'differs from platform_metallb_chart_version=%s, which '
+                        'the istio role follows' % show(platform_pin), 'set only platform_metallb_chart_version')]
+    istio_annotates = _truthy(settings.get('platform_addons_istio', True)) and (
+        any(_is_set(settings.get(name)) and str(settings[name]).strip()
+            for name in ('istio_gateway_load_balancer_ip', 'istio_gateway_address_pool')))
+    release = _release(role_pin)
+    if not _is_set(platform_pin) and istio_annotates and release is not None and release < (0, 14, 9):
+        return [problem('metallb_chart_version', show(role_pin), 'MetalLB below 0.14.9 reads only the metallb.universe.tf '
+                        'annotations, and the istio role picks them from platform_metallb_chart_version (not set, so it '
+                        'would write metallb.io ones that MetalLB ignores)',
+                        'set platform_metallb_chart_version: %s instead (the metallb role follows it)' % role_pin)]
+    return []
+
+
+# node_* settings that the rke1 role follows through a platform_* variable: (node's, rke1's own, platform's, fallback).
+ADMIN_FOLLOWERS = (
+    ('node_admin_user', 'rke1_ssh_user', 'platform_admin_user', 'kubeuser'),
+    ('node_admin_private_key_file', 'rke1_ssh_key_path', 'platform_admin_private_key_file', ''),
+)
+
+
+def check_admin_followers(settings):
+    """With rke1, a node_admin_* set in the inventory that the rke1 role would not log in with: it follows the
+    platform_admin_* variable (before, it read the node role's)."""
+    if settings.get('platform_engine', UNSET) != 'rke1':
+        return []
     problems = []
+    for node_name, rke1_name, platform_name, fallback in ADMIN_FOLLOWERS:
+        node_value, platform_value = settings.get(node_name, UNSET), settings.get(platform_name, UNSET)
+        if not _is_set(node_value) or _is_set(settings.get(rke1_name, UNSET)):
+            continue
+        followed = platform_value if _is_set(platform_value) else fallback
+        if str(node_value) != str(followed):
+            problems.append(problem(node_name, show(node_value), 'rke1 would log in with %s=%s instead (it follows the '
+                                    'platform variable, not the node role\'s)' % (platform_name, show(followed)),
+                                    'set %s: %s instead (the node role follows it)' % (platform_name, node_value)))
+    return problems
+
+
+def check_platform(settings):
+    """platform_engine, platform_domain, platform_acme_email; old names of platform_* variables and settings that
+    several roles must agree on."""
+    problems = []
+    for old, new in sorted(RENAMED.items()):
+        if _is_set(settings.get(old, UNSET)):
+            problems.append(problem(old, show(settings[old]), 'renamed %s (every role and phase reads that one)' % new,
+                                    'rename it to %s in your inventory' % new))
+    problems += check_metallb_version_followers(settings)
+    problems += check_admin_followers(settings)
     engine = settings.get('platform_engine', UNSET)
     if engine not in ENGINES:
         problems.append(problem('platform_engine', show(engine), 'not an engine this collection knows',

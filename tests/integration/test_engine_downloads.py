@@ -290,7 +290,7 @@ def run_rke1_install(work, binary_url, *arguments, **settings):
         {"name": "Run the rke1 preflight", "ansible.builtin.include_role": {
             "name": "baremetal.platform.rke1", "tasks_from": "preflight.yml", "public": True}},
         {"name": "Install rke", "ansible.builtin.include_role": {"name": "baremetal.platform.rke1", "tasks_from": "install.yml"}}]}]
-    variables = {"rke1_workdir": str(work / "rke1"), "node_admin_private_key_file": str(RKE1_SSH_KEY),
+    variables = {"rke1_workdir": str(work / "rke1"), "platform_admin_private_key_file": str(RKE1_SSH_KEY),
                  "rke1_backup_passphrase": "unit-test-passphrase", "rke1_binary_url": binary_url}
     variables.update(settings)
     return run_playbook(work, inventory, plays, variables, *arguments)
@@ -383,7 +383,7 @@ def fixture_helm(server, tmp_path_factory):
 def run_helm_role(helm, work, source_url, *arguments):
     plays = [{"name": "Install helm", "hosts": "localhost", "gather_facts": False,
               "roles": [{"role": "baremetal.platform.helm"}]}]
-    settings = {"helm_version": helm["version"], "helm_source_url": source_url, "helm_binary_path": str(work / "bin" / "helm"),
+    settings = {"helm_version": helm["version"], "helm_source_url": source_url, "platform_helm_binary": str(work / "bin" / "helm"),
                 "helm_download_dir": str(work / "downloads")}
     return run_playbook(work, controller_inventory(), plays, settings, *arguments)
 

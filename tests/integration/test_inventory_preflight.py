@@ -159,6 +159,15 @@ def write_case(work, lab, extra, host_vars):
     return inventory, extra_file
 
 
+def plays_after_phase_0(parsed, label):
+    """The plays that ran after phase 0 began; before it only the survey-answers play (set_fact, no connection) may."""
+    names = [play["play"]["name"] for play in parsed["plays"]]
+    first = next((index for index, name in enumerate(names) if name.startswith("Phase 0")), None)
+    assert first is not None, f"{label}: phase 0 did not run: {names}"
+    assert all(name.startswith("Survey answers") for name in names[:first]), f"{label}: plays before phase 0: {names}"
+    return [name for name in names[first:] if not name.startswith("Phase 0")]
+
+
 @pytest.fixture(name="outcomes", scope="module")
 def outcomes_fixture(preflight_lab, tmp_path_factory):
     """Every case's two site.yml runs, keyed by (case, mode)."""
@@ -182,8 +191,7 @@ def test_bad_inventory_stops_in_phase_0(outcomes, case, fragments):
         failed = failures(parsed)
         assert failed, f"{label}: rc {result.returncode} but no failed task: {result.stderr[-1500:]}"
         assert all(play.startswith("Phase 0") for play, _task, _msg in failed), f"{label}: failed outside phase 0: {failed}"
-        later = [play["play"]["name"] for play in parsed["plays"] if not play["play"]["name"].startswith("Phase 0")]
-        assert later == [], f"{label}: plays after phase 0 ran: {later}"
+        assert plays_after_phase_0(parsed, label) == [], f"{label}: plays after phase 0 ran"
         message = " ".join(" ".join(msg for _play, _task, msg in failed).split())
         for fragment in fragments:
             assert fragment in message, f"{label}: {fragment!r} not in {message}"
@@ -222,7 +230,7 @@ def test_a_limit_without_localhost_still_stops_on_the_hosts_own_problems(preflig
     assert result.returncode != 0, "site.yml --limit node1 succeeded with an empty key list on node1"
     failed = failures(parsed)
     assert failed and all(play.startswith("Phase 0") for play, _task, _msg in failed), failed
-    assert [play["play"]["name"] for play in parsed["plays"] if not play["play"]["name"].startswith("Phase 0")] == []
+    assert plays_after_phase_0(parsed, "--limit node1") == []
     message = " ".join(" ".join(msg for _play, _task, msg in failed).split())
     assert "node_admin_authorized_keys=[]" in message and "node1" in message, message
     assert "leaves out localhost" in result.stdout

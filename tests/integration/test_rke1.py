@@ -52,8 +52,8 @@ class Rke1Cluster:
         self.settings = {
             'platform_engine': 'rke1',
             'platform_kubeconfig': str(self.kubeconfig),
-            'node_admin_user': ADMIN_USER,
-            'node_admin_private_key_file': str(admin_key),
+            'platform_admin_user': ADMIN_USER,
+            'platform_admin_private_key_file': str(admin_key),
             'rke1_binary_url': binary.as_uri(),
             'rke1_binary_sha256': sha256(binary),
             'rke1_backup_passphrase': PASSPHRASE,
@@ -216,11 +216,11 @@ def test_wrong_ssh_user_fails_like_rke(cluster):
     """The double really logs in: a user without the key is refused, and the state stays."""
     before = cluster.state()
     cluster.settings['rke1_ssh_user'] = 'nobody-here'
-    cluster.settings['node_admin_user'] = 'nobody-here'
+    cluster.settings['platform_admin_user'] = 'nobody-here'
     try:
         code, output = cluster.run()
     finally:
-        cluster.settings['node_admin_user'] = ADMIN_USER
+        cluster.settings['platform_admin_user'] = ADMIN_USER
         del cluster.settings['rke1_ssh_user']
     assert code != 0, output
     # rke's message, as the double prints it (YAML-wrapped in the output, so match a short piece).

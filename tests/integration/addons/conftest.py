@@ -45,7 +45,7 @@ class AddonsRunner:
         variables = {'platform_addons_' + name: False for name in ADDONS}
         variables.update({
             'platform_kubeconfig': self.lab.kubeconfig,
-            'helm_binary_path': self.lab.helm_path,
+            'platform_helm_binary': self.lab.helm_path,
             'openebs_chart_ref': os.path.join(CHARTS, 'openebs'),
             'cert_manager_chart_ref': os.path.join(CHARTS, 'cert-manager'),
             'rancher_chart_ref': os.path.join(CHARTS, 'rancher'),

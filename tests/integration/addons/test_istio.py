@@ -28,7 +28,7 @@ def test_istio_converges_and_the_gateway_gets_its_metallb_ip(istio_lab):
     addons = istio_lab
     # The lab's real MetalLB controller is v0.15.2 (0.16 cannot be built here): it reads the
     # metallb.io annotations, which the role picks for that version and the 0.16 default.
-    first, _second = addons.converge(['istio'], {'istio_gateway_load_balancer_ip': GATEWAY_IP, 'metallb_chart_version': '0.15.2'})
+    first, _second = addons.converge(['istio'], {'istio_gateway_load_balancer_ip': GATEWAY_IP, 'platform_metallb_chart_version': '0.15.2'})
 
     lab = addons.lab
     service = lab.kubectl_json('get', 'service', '-n', 'istio-ingress', 'istio-ingressgateway')

@@ -73,7 +73,7 @@ def test_helm_then_metallb_converge_and_a_load_balancer_gets_a_pool_address(meta
         'helm_version': 'v3.22.0',
         'helm_source_url': 'file://' + lab.helm_path,
         'helm_checksum': 'sha256:' + checksum,
-        'helm_binary_path': helm_binary,
+        'platform_helm_binary': helm_binary,
         'helm_download_dir': str(tmp_path / 'downloads'),
     }
     # Check mode first (with the lab's helm: in check mode the helm role installs nothing metallb could use).

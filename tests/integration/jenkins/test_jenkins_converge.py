@@ -50,7 +50,7 @@ def settings(**extra):
 
 def run_cicd(lab, variables):
     env = dict(lab.env, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
-    variables = dict(variables, platform_kubeconfig=lab.kubeconfig, helm_binary_path=lab.helm_path)
+    variables = dict(variables, platform_kubeconfig=lab.kubeconfig, platform_helm_binary=lab.helm_path)
     completed = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',
                                 os.path.join(REPO_ROOT, 'playbooks', 'cicd.yml'), '-e', json.dumps(variables)],
                                cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)

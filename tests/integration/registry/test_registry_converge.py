@@ -19,7 +19,7 @@ RECAP = re.compile(r'^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d
 
 def run_cicd(lab):
     variables = {
-        'platform_kubeconfig': lab.kubeconfig, 'helm_binary_path': lab.helm_path, 'platform_domain': 'lab.example.test',
+        'platform_kubeconfig': lab.kubeconfig, 'platform_helm_binary': lab.helm_path, 'platform_domain': 'lab.example.test',
         'registry_chart_ref': CHART, 'registry_users': [{'name': 'jenkins', 'password': PASSWORD}],
         'registry_ha_shared_secret': SECRET, 'registry_htpasswd_cost': 10, 'registry_wait_timeout': 180,
         # kwok's nodes have no storage provisioner: a claim would never bind, and helm --wait waits for it.

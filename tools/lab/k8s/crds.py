@@ -43,10 +43,12 @@ class CrdSet:
     def pin(self):
         """The version the role pins (read from its defaults; the lab runs without PyYAML)."""
         defaults = paths.REPO_ROOT / "roles" / self.role / "defaults" / "main.yml"
-        match = re.search(rf"^{self.variable}:\s*[\"']?([^\"'\s#]+)", defaults.read_text(encoding="utf-8"), re.MULTILINE)
+        # A plain pin (name: 1.2.3), or one that follows a platform_* variable (name: "{{ platform_x | default('1.2.3') }}").
+        match = re.search(rf"^{self.variable}:\s*(?:\"\{{\{{\s*platform_\w+\s*\|\s*default\('([^']+)'\)\s*\}}\}}\"|[\"']?([^\"'\s#{{]+))",
+                          defaults.read_text(encoding="utf-8"), re.MULTILINE)
         if not match:
             raise LabError(f"cannot read {self.variable} from {defaults}: the CRD set {self.name!r} follows that pin")
-        version = match.group(1)
+        version = match.group(1) or match.group(2)
         return version if version.startswith(self.version_prefix) else self.version_prefix + version
 
     def relative_dir(self, version=None):

@@ -42,9 +42,62 @@ def test_good_platform_settings_pass():
     ({'platform_engine': 'rke2', 'platform_acme_email': 'admin.example.com'}, ('no local part and @',)),
     ({'platform_engine': 'rke2', 'platform_acme_email': 'ad min@example.com'}, ('local part "ad min"',)),
     ({'platform_engine': 'rke2', 'platform_acme_email': None}, ('platform_acme_email=(not set)',)),
+    ({'platform_engine': 'rke2', 'helm_binary_path': '/opt/helm'},
+     ('helm_binary_path="/opt/helm"', 'renamed platform_helm_binary', 'rename it to platform_helm_binary')),
+    ({'platform_engine': 'rke2', 'metallb_helm_binary': '/opt/helm'}, ('metallb_helm_binary=', 'platform_helm_binary')),
 ])
 def test_bad_platform_settings(settings, fragments):
     one(checks.inventory_problems(settings, 'platform'), *fragments)
+
+
+ISTIO_IP = {'platform_engine': 'rke2', 'istio_gateway_load_balancer_ip': '192.0.2.10'}
+
+
+@pytest.mark.parametrize('settings, fragments', [
+    (dict(ISTIO_IP, metallb_chart_version='0.13.12'),
+     ('metallb_chart_version="0.13.12"', 'metallb.universe.tf', 'set platform_metallb_chart_version: 0.13.12 instead')),
+    (dict(ISTIO_IP, istio_gateway_load_balancer_ip='', istio_gateway_address_pool='pool-a', metallb_chart_version='v0.14.8'),
+     ('platform_metallb_chart_version: v0.14.8',)),
+    ({'platform_engine': 'rke2', 'metallb_chart_version': '0.16.1', 'platform_metallb_chart_version': '0.15.2'},
+     ('metallb_chart_version="0.16.1"', 'differs from platform_metallb_chart_version="0.15.2"', 'set only')),
+])
+def test_the_metallb_version_the_istio_role_follows_must_be_the_one_installed(settings, fragments):
+    one(checks.inventory_problems(settings, 'platform'), *fragments)
+
+
+@pytest.mark.parametrize('settings', [
+    dict(ISTIO_IP, metallb_chart_version='0.14.9'),                       # metallb.io either way
+    dict(ISTIO_IP, metallb_chart_version='0.13.12', platform_metallb_chart_version='0.13.12'),
+    dict(ISTIO_IP, metallb_chart_version='0.13.12', platform_addons_istio='false'),
+    {'platform_engine': 'rke2', 'metallb_chart_version': '0.13.12', 'istio_gateway_load_balancer_ip': ''},  # no annotation
+])
+def test_a_metallb_version_every_role_agrees_on_is_no_problem(settings):
+    assert checks.inventory_problems(settings, 'platform') == []
+
+
+@pytest.mark.parametrize('settings, fragments', [
+    ({'platform_engine': 'rke1', 'node_admin_user': 'alice'},
+     ('node_admin_user="alice"', 'rke1 would log in with platform_admin_user="kubeuser"', 'set platform_admin_user: alice')),
+    ({'platform_engine': 'rke1', 'node_admin_user': 'alice', 'platform_admin_user': 'bob'}, ('platform_admin_user="bob"',)),
+    ({'platform_engine': 'rke1', 'node_admin_private_key_file': '~/.ssh/admin'},
+     ('node_admin_private_key_file="~/.ssh/admin"', 'set platform_admin_private_key_file: ~/.ssh/admin')),
+])
+def test_rke1_must_log_in_as_the_admin_the_nodes_phase_creates(settings, fragments):
+    one(checks.inventory_problems(settings, 'platform'), *fragments)
+
+
+@pytest.mark.parametrize('settings', [
+    {'platform_engine': 'rke1', 'node_admin_user': 'kubeuser'},
+    {'platform_engine': 'rke1', 'node_admin_user': 'alice', 'platform_admin_user': 'alice'},
+    {'platform_engine': 'rke1', 'node_admin_user': 'alice', 'rke1_ssh_user': 'alice'},
+    {'platform_engine': 'rke2', 'node_admin_user': 'alice', 'node_admin_private_key_file': '~/.ssh/admin'},
+])
+def test_admin_settings_rke1_agrees_with_are_no_problem(settings):
+    assert checks.inventory_problems(settings, 'platform') == []
+
+
+def test_an_old_name_that_is_not_set_is_no_problem():
+    assert checks.inventory_problems({'platform_engine': 'rke2', 'helm_binary_path': None}, 'platform') == []
 
 
 # --- admin keys and node settings ------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ def render(inventory, workdir, extra_vars=None):
     import json
     variables = {
         'rke1_workdir': str(workdir),
-        'node_admin_private_key_file': SSH_KEY,
+        'platform_admin_private_key_file': SSH_KEY,
         'rke1_binary_sha256': FAKE_SHA256,
         'rke1_backup_passphrase': 'unit-test-passphrase',
     }

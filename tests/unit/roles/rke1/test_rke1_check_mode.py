@@ -20,7 +20,7 @@ def test_check_mode_on_a_fresh_controller_writes_nothing(tmp_path):
     settings = {
         'platform_engine': 'rke1',
         'platform_kubeconfig': str(inventory_dir / 'artifacts' / 'kubeconfig'),
-        'node_admin_private_key_file': SSH_KEY,
+        'platform_admin_private_key_file': SSH_KEY,
         'rke1_binary_url': 'file://' + DOUBLE,
         'rke1_binary_sha256': checksum,
         'rke1_backup_passphrase': 'unit-test-passphrase',

@@ -184,7 +184,7 @@ def test_role_refuses_weave_with_a_clear_message(tmp_path):
 
 
 def test_role_refuses_a_missing_ssh_key(tmp_path):
-    result = render('seed.yml', tmp_path / 'work', {'node_admin_private_key_file': str(tmp_path / 'missing_key')})
+    result = render('seed.yml', tmp_path / 'work', {'platform_admin_private_key_file': str(tmp_path / 'missing_key')})
     assert result.returncode != 0
     assert 'missing_key does not exist on the controller' in result.stdout
     assert not (tmp_path / 'work').exists()
