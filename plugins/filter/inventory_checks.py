@@ -622,9 +622,15 @@ def check_postgres(settings):
 # --- jenkins --------------------------------------------------------------------------------------------------
 
 JENKINS_PASSWORD_MIN = 12
-JENKINS_BUILDERS = ('buildkit', 'docker')
+JENKINS_BUILDERS = ('kaniko', 'buildkit', 'docker')
 JENKINS_BRANCH_KEYS = ('push', 'deploy', 'namespace')
+# Least to most strict. Each builder's agent pod runs under its level and the looser ones (Agent.groovy):
+# kaniko's executor is root in its container (restricted refuses it); BuildKit rootless needs seccomp and AppArmor
+# Unconfined; docker is privileged with a hostPath socket.
 JENKINS_POD_SECURITY = ('privileged', 'baseline', 'restricted')
+JENKINS_BUILDER_POD_SECURITY = {'kaniko': 'baseline', 'buildkit': 'privileged', 'docker': 'privileged'}
+JENKINS_BUILDER_CONTAINERS = {'kaniko': ('kaniko', 'crane', 'kubectl'), 'buildkit': ('buildkit', 'kubectl'),
+                              'docker': ('docker', 'kubectl')}
 # A Kubernetes namespace / object name (RFC 1123 label).
 K8S_LABEL = re.compile(r'^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$')
 # A git URL the Job DSL and JCasC can carry: https://, ssh://, git@host:path, no quotes or spaces.
@@ -665,6 +671,55 @@ def _jenkins_branches(branches):
     return problems
 
 
+def _jenkins_agents(settings):
+    """The agent builder, the privileged opt-in, the images of the templates and the Pod Security level they run under."""
+    problems = []
+    builder = settings.get('jenkins_agent_builder', 'kaniko')
+    opt_in = settings.get('jenkins_agent_allow_privileged_docker_socket', False)
+    if builder not in JENKINS_BUILDERS:
+        problems.append(problem('jenkins_agent_builder', show(builder), 'no such builder in the dockerBuild library',
+                                'use kaniko (daemonless, unprivileged; the default), buildkit (rootless, needs Pod Security '
+                                'privileged) or docker (privileged, opt-in)'))
+    elif builder == 'docker' and not _truthy(opt_in):
+        problems.append(problem('jenkins_agent_builder', show(builder), "the docker builder mounts the node's "
+                                '/var/run/docker.sock into a privileged pod, which gives every build root on that node',
+                                'set jenkins_agent_allow_privileged_docker_socket: true to accept that, or use kaniko'))
+    if not isinstance(opt_in, bool) and not (isinstance(opt_in, string_types) and opt_in.lower() in ('true', 'false', 'yes', 'no')):
+        problems.append(problem('jenkins_agent_allow_privileged_docker_socket', show(opt_in), 'not true or false',
+                                'write true or false'))
+    # The templates the role would write (as _jenkins_agent_template_names); a refused docker builder is not one.
+    templates = [name for name in [builder] if name in JENKINS_BUILDERS and (name != 'docker' or _truthy(opt_in))]
+    templates += ['docker'] if _truthy(opt_in) and 'docker' not in templates else []
+    images = settings.get('jenkins_agent_images', UNSET)
+    if _is_set(images):
+        if not isinstance(images, dict):
+            problems.append(problem('jenkins_agent_images', show(images), 'not a mapping of container name to image',
+                                    'e.g. {kaniko: gcr.io/kaniko-project/executor:v1.24.0-debug, ...} (see the role defaults)'))
+        else:
+            needed = sorted(set(name for template in templates for name in JENKINS_BUILDER_CONTAINERS[template]))
+            missing = [name for name in needed if not isinstance(images.get(name), string_types) or not images.get(name)
+                       or re.search(r'\s', images.get(name))]
+            if missing:
+                problems.append(problem('jenkins_agent_images', show(sorted(images)), 'no image for container(s) %s, which '
+                                        'the agent template(s) %s run' % (', '.join(missing), ', '.join(templates)),
+                                        'give every one of %s (the role defaults list them all)' % ', '.join(needed)))
+    level = settings.get('jenkins_agent_pod_security', 'baseline')
+    if level not in JENKINS_POD_SECURITY:
+        problems.append(problem('jenkins_agent_pod_security', show(level), 'not a Pod Security level',
+                                'use privileged, baseline or restricted'))
+        return problems
+    for template in templates:
+        needs = JENKINS_BUILDER_POD_SECURITY[template]
+        if JENKINS_POD_SECURITY.index(level) > JENKINS_POD_SECURITY.index(needs):
+            why = {'kaniko': "the Kaniko executor runs as root in its container",
+                   'buildkit': 'BuildKit rootless needs seccomp and AppArmor Unconfined for its user namespaces',
+                   'docker': 'the docker template is privileged and mounts the node\'s docker.sock'}[template]
+            problems.append(problem('jenkins_agent_pod_security', show(level), 'the agent namespace would refuse every '
+                                    '%s agent pod: %s' % (template, why), 'set jenkins_agent_pod_security: %s, or use '
+                                    'jenkins_agent_builder kaniko with baseline' % needs))
+    return problems
+
+
 def check_jenkins(settings):
     """The jenkins role's settings: admin password, host names, builder, branches, Discord webhook, monorepo."""
     problems = []
@@ -678,22 +733,7 @@ def check_jenkins(settings):
     if reason:
         problems.append(problem('jenkins_hostname', show(hostname), 'not a DNS name: it %s' % reason,
                                 'set platform_domain (jenkins.<domain>) or jenkins_hostname'))
-    builder = settings.get('jenkins_agent_builder', 'buildkit')
-    opt_in = settings.get('jenkins_agent_allow_privileged_docker_socket', False)
-    if builder not in JENKINS_BUILDERS:
-        problems.append(problem('jenkins_agent_builder', show(builder), 'no such builder in the dockerBuild library',
-                                'use buildkit (daemonless, unprivileged; the default) or docker (privileged, opt-in)'))
-    elif builder == 'docker' and not _truthy(opt_in):
-        problems.append(problem('jenkins_agent_builder', show(builder), "the docker builder mounts the node's "
-                                '/var/run/docker.sock into a privileged pod, which gives every build root on that node',
-                                'set jenkins_agent_allow_privileged_docker_socket: true to accept that, or use buildkit'))
-    if not isinstance(opt_in, bool) and not (isinstance(opt_in, string_types) and opt_in.lower() in ('true', 'false', 'yes', 'no')):
-        problems.append(problem('jenkins_agent_allow_privileged_docker_socket', show(opt_in), 'not true or false',
-                                'write true or false'))
-    level = settings.get('jenkins_agent_pod_security', 'privileged')
-    if level not in JENKINS_POD_SECURITY:
-        problems.append(problem('jenkins_agent_pod_security', show(level), 'not a Pod Security level',
-                                'use privileged, baseline or restricted'))
+    problems.extend(_jenkins_agents(settings))
     problems.extend(_jenkins_branches(settings.get('jenkins_branches', {})))
     webhook = settings.get('jenkins_discord_webhook_url', '')
     if _is_set(webhook) and webhook != '' and not (isinstance(webhook, string_types) and webhook.startswith('https://')

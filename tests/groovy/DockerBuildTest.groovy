@@ -43,8 +43,8 @@ runner.test('staging builds, pushes and deploys to namespace staging with server
         PipelineRunTestDouble run = jenkins.run(service: 'frontend', branch: 'staging', repo: repo, buildNumber: 7)
         succeeded(run)
         String image = 'registry.test.invalid:5000/frontend:v_7'
-        assert run.builds() == [[image: image, push: false, context: 'frontend'], [image: image, push: true, context: 'frontend']]
-        assert run.shScripts('buildkit').size() == 2
+        assert run.builds() == [[image: image, push: false, context: 'frontend'], [image: image, push: true, context: null]]
+        assert run.shScripts('kaniko').size() == 1 && run.shScripts('crane').size() == 1
         assert run.kubectlCalls.size() == 1
         List<String> apply = run.kubectlCalls[0]
         assert apply[0] == 'apply' && '--server-side' in apply && '--field-manager=dockerbuild' in apply
@@ -232,7 +232,7 @@ runner.test('an agent builder that does not exist fails, naming the builders the
         repo.commit('staging', ['frontend/Jenkinsfile': "dockerBuild(service: 'frontend', agent: [builder: 'kaniko-v2'])\n"], 'builder')
         PipelineRunTestDouble run = jenkins.run(service: 'frontend', branch: 'staging', repo: repo)
         assert run.result == 'FAILURE'
-        assert run.failure.message.contains("agent.builder 'kaniko-v2' does not exist: use one of buildkit, docker")
+        assert run.failure.message.contains("agent.builder 'kaniko-v2' does not exist: use one of kaniko, buildkit, docker")
         assert run.builderCalls == []
     }
 }
@@ -280,13 +280,41 @@ runner.test('the library loads from the collection\'s copy as well as from the m
 
 runner.test('the default agent pod builds daemonless and unprivileged: no docker.sock, no privileged container') {
     withMonorepo { Monorepo repo, JenkinsTestDouble jenkins ->
-        PipelineRunTestDouble run = jenkins.run(service: 'frontend', branch: 'staging', repo: repo)
+        PipelineRunTestDouble run = jenkins.run(service: 'frontend', branch: 'staging', repo: repo, buildNumber: 4)
         succeeded(run)
         String pod = run.podYaml
-        assert pod.contains('- name: buildkit') && pod.contains('-rootless')
+        assert pod.contains('- name: kaniko') && pod.contains('kaniko-project/executor:') && pod.contains('- name: crane')
+        assert !pod.contains('privileged: true') && !pod.contains('docker.sock') && !pod.contains('hostPath') && !pod.contains('Unconfined')
+        assert pod.contains('secretName: registry-push') && pod.contains('serviceAccountName: jenkins-deployer')
+        String image = 'registry.test.invalid:5000/frontend:v_4'
+        // Kaniko builds once, into a tarball; crane pushes that tarball (the double checks it is the built image).
+        assert run.shScripts('kaniko') == ["mkdir -p '.dockerbuild' && executor --context=\"\$PWD\"/'frontend' " +
+            "--dockerfile=\"\$PWD\"/'frontend'/Dockerfile --destination='${image}' --no-push --tar-path=\"\$PWD\"/'.dockerbuild/image.tar'"]
+        assert run.shScripts('crane') == ["crane push \"\$PWD\"/'.dockerbuild/image.tar' '${image}'"]
+        assert run.builderCalls*.getAt(0) == ['executor', 'push']
+    }
+}
+
+runner.test('a feature branch with the kaniko builder builds the tarball and runs no crane') {
+    withMonorepo { Monorepo repo, JenkinsTestDouble jenkins ->
+        PipelineRunTestDouble run = jenkins.run(service: 'frontend', branch: 'feature/login', repo: repo)
+        succeeded(run)
+        assert run.builds()*.push == [false] && run.shScripts('crane') == []
+    }
+}
+
+runner.test('the buildkit builder builds rootless and daemonless, and pushes from its cache') {
+    withMonorepo { Monorepo repo, JenkinsTestDouble jenkins ->
+        repo.commit('staging', ['frontend/Jenkinsfile': "dockerBuild(service: 'frontend', agent: [builder: 'buildkit'])\n"], 'buildkit')
+        PipelineRunTestDouble run = jenkins.run(service: 'frontend', branch: 'staging', repo: repo, buildNumber: 9)
+        succeeded(run)
+        String pod = run.podYaml
+        assert pod.contains('- name: buildkit') && pod.contains('-rootless') && !pod.contains('kaniko')
         assert pod.contains('runAsUser: 1000') && pod.contains('runAsNonRoot: true')
         assert !pod.contains('privileged: true') && !pod.contains('docker.sock') && !pod.contains('hostPath')
-        assert pod.contains('secretName: registry-push') && pod.contains('serviceAccountName: jenkins-deployer')
+        String image = 'registry.test.invalid:5000/frontend:v_9'
+        assert run.builds() == [[image: image, push: false, context: 'frontend'], [image: image, push: true, context: 'frontend']]
+        assert run.shScripts('buildkit').size() == 2
         run.shScripts('buildkit').each { assert it.startsWith('buildctl-daemonless.sh build ') }
     }
 }
@@ -298,7 +326,7 @@ runner.test('the docker.sock builder, opted in, is the seed\'s privileged agent'
         PipelineRunTestDouble run = jenkins.run(service: 'frontend', branch: 'staging', repo: repo, buildNumber: 5)
         succeeded(run)
         assert run.podYaml.contains('privileged: true') && run.podYaml.contains('path: /var/run/docker.sock')
-        assert !run.podYaml.contains('buildkit')
+        assert !run.podYaml.contains('buildkit') && !run.podYaml.contains('kaniko')
         String image = 'registry.test.invalid:5000/frontend:v_5'
         assert run.shScripts('docker') == ["docker build --pull -t '${image}' -f 'frontend/Dockerfile' 'frontend'", "docker push '${image}'"]
         assert run.builderCalls*.getAt(0) == ['build', 'push']

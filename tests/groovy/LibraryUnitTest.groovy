@@ -20,7 +20,7 @@ runner.test('the one-line settings are valid and get the seed\'s defaults') {
     assert Config.branch(config, 'master') == [name: 'master', push: true, deploy: true, namespace: 'production']
     assert Config.branch(config, 'main') == [name: 'main', push: true, deploy: true, namespace: 'production']
     assert Config.branch(config, 'feature/x') == [name: 'feature/x', push: false, deploy: false, namespace: null]
-    assert config.agent.builder == 'buildkit' && config.agent.allowPrivilegedDockerSocket == false
+    assert config.agent.builder == 'kaniko' && config.agent.allowPrivilegedDockerSocket == false
 }
 
 runner.test('branch settings merge onto the defaults; new branches and globs') {
@@ -46,7 +46,7 @@ runner.test('every bad setting is reported at once, each saying what to fix') {
         "branches.staging.namespace: 'Not_A_Namespace' is not a Kubernetes namespace name",
         'branches.qa: deploy: true needs push: true',
         "agent: unknown key 'image' (did you mean 'images'?)",
-        "agent.builder 'kaniko2' does not exist: use one of buildkit, docker",
+        "agent.builder 'kaniko2' does not exist: use one of kaniko, buildkit, docker",
         'discord: give the id of a Jenkins secret-text credential, not the webhook URL itself',
     ]
     for (String want : expected) {
@@ -67,8 +67,24 @@ runner.test('the docker builder needs the explicit opt-in; agent images and name
     assert Config.problems([service: 'a', agent: [images: [kubect1: 'x']]], REGISTRY)[0].startsWith("agent.images: unknown key 'kubect1' (did you mean 'kubectl'?)")
     assert Config.problems([service: 'a', agent: [pushSecret: 'Bad Name']], REGISTRY)[0].startsWith("agent.pushSecret: 'Bad Name'")
     Map config = Config.resolve([service: 'a', agent: [images: [kubectl: 'mirror.example/kubectl:1.34']]], REGISTRY)
-    assert config.agent.images.kubectl == 'mirror.example/kubectl:1.34' && config.agent.images.buildkit.endsWith('-rootless')
+    assert config.agent.images.kubectl == 'mirror.example/kubectl:1.34' && config.agent.images.kaniko.endsWith('-debug')
     assert Agent.podYaml(config.agent).contains('image: mirror.example/kubectl:1.34')
+}
+
+runner.test('each builder has its build and push containers; only docker mounts the socket or runs privileged') {
+    Map images = Agent.DEFAULT_IMAGES
+    Map kaniko = [builder: 'kaniko', images: images, pushSecret: 'registry-push', serviceAccount: 'jenkins-deployer']
+    assert Agent.builderContainer(kaniko) == 'kaniko' && Agent.pushContainer(kaniko) == 'crane'
+    assert Agent.pushContainer(kaniko + [builder: 'buildkit']) == 'buildkit' && Agent.pushContainer(kaniko + [builder: 'docker']) == 'docker'
+    assert Agent.buildCommand(kaniko, 'it\'s', 'r.example/a:v_1').contains("--context=\"\$PWD\"/'it'\"'\"'s'")
+    assert Agent.pushCommand(kaniko, 'a', 'r.example/a:v_1') == "crane push \"\$PWD\"/'.dockerbuild/image.tar' 'r.example/a:v_1'"
+    for (String builder : Agent.BUILDERS) {
+        String pod = Agent.podYaml(kaniko + [builder: builder])
+        assert pod.contains("- name: ${Agent.builderContainer(kaniko + [builder: builder])}\n")
+        assert pod.contains("- name: ${Agent.pushContainer(kaniko + [builder: builder])}\n")
+        assert pod.contains('privileged: true') == (builder == 'docker') && pod.contains('docker.sock') == (builder == 'docker')
+        assert pod.contains('Unconfined') == (builder == 'buildkit')
+    }
 }
 
 runner.test('sharedPaths and k8sDir are checked') {

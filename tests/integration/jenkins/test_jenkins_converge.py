@@ -187,52 +187,79 @@ def test_jcasc_declares_the_library_the_jobs_and_the_registry(converged):
 
 
 def test_agent_templates_under_pod_security(converged):
-    """The default template has no docker.sock and no privileged container: it runs in the role's agent namespace.
-    Under baseline it is refused only for BuildKit rootless' seccomp/AppArmor Unconfined (see the role's
-    jenkins_agent_pod_security); its deploy-only kubectl container passes baseline on its own."""
+    """The default template (Kaniko builds, crane pushes) has no docker.sock, no privileged container and no Unconfined
+    profile: it passes a server-side dry run in the role's agent namespace, which enforces Pod Security baseline."""
     lab, _first, _second = converged
     cloud, by_name = templates(lab)
-    assert cloud['namespace'] == AGENTS and sorted(by_name) == ['buildkit']
-    assert 'dockerbuild' in by_name['buildkit']['label'].split()
-    pod = yaml.safe_load(by_name['buildkit']['yaml'])
+    assert cloud['namespace'] == AGENTS and sorted(by_name) == ['kaniko']
+    assert 'dockerbuild' in by_name['kaniko']['label'].split()
+    pod = yaml.safe_load(by_name['kaniko']['yaml'])
     assert pod['spec']['serviceAccountName'] == 'jenkins-deployer'
+    assert [c['name'] for c in pod['spec']['containers']] == ['kaniko', 'crane', 'kubectl']
     assert all('hostPath' not in volume for volume in pod['spec']['volumes'])
     assert all(not container['securityContext'].get('privileged') for container in pod['spec']['containers'])
 
     labels = lab.kubectl_json('get', 'namespace', AGENTS)['metadata']['labels']
-    assert labels['pod-security.kubernetes.io/enforce'] == 'privileged'
-    assert labels['pod-security.kubernetes.io/warn'] == 'baseline'
-    result = dry_run(lab, AGENTS, by_name['buildkit'])
+    assert labels['pod-security.kubernetes.io/enforce'] == 'baseline'
+    result = dry_run(lab, AGENTS, by_name['kaniko'])
     assert result.returncode == 0, result.stderr
-    assert 'Unconfined' in result.stderr, 'the baseline warning is missing: ' + result.stderr
+    assert 'violate' not in result.stderr, 'the default agent pod is beyond baseline: ' + result.stderr
 
+
+def baseline_namespace(lab):
+    """A namespace enforcing baseline, apart from the role's, to dry-run the templates a stricter agent namespace refuses."""
     lab.kubectl('create', 'namespace', BASELINE, check=False)
     lab.kubectl('label', '--overwrite', 'namespace', BASELINE, 'pod-security.kubernetes.io/enforce=baseline')
     lab.kubectl('create', 'serviceaccount', 'jenkins-deployer', '-n', BASELINE, check=False)
-    refused = dry_run(lab, BASELINE, by_name['buildkit'])
-    assert refused.returncode != 0
-    assert 'violates PodSecurity "baseline' in refused.stderr and 'Unconfined' in refused.stderr, refused.stderr
-    assert 'privileged' not in refused.stderr.replace('PodSecurity', '') and 'hostPath' not in refused.stderr
-    kubectl_only = dict(by_name['buildkit'], name='kubectl-only', yaml=yaml.safe_dump(dict(pod, spec=dict(
-        pod['spec'], containers=[c for c in pod['spec']['containers'] if c['name'] == 'kubectl'],
-        volumes=[v for v in pod['spec']['volumes'] if v['name'] == 'registry-push']))))
-    passed = dry_run(lab, BASELINE, kubectl_only)
-    assert passed.returncode == 0, passed.stderr
+    return BASELINE
+
+
+def test_buildkit_needs_privileged_and_baseline_refuses_it(converged):
+    lab, _first, _second = converged
+    code, output = run_cicd(lab, settings(jenkins_agent_builder='buildkit'))
+    assert code != 0
+    assert 'jenkins_agent_pod_security="baseline": the agent namespace would refuse every buildkit agent pod' in output, output
+    assert 'set jenkins_agent_pod_security: privileged' in output
+    assert sorted(templates(lab)[1]) == ['kaniko'], 'the refused run changed the templates'
+    try:
+        code, output = run_cicd(lab, settings(jenkins_agent_builder='buildkit', jenkins_agent_pod_security='privileged'))
+        assert code == 0, output
+        _cloud, by_name = templates(lab)
+        assert sorted(by_name) == ['buildkit']
+        assert lab.kubectl_json('get', 'namespace', AGENTS)['metadata']['labels']['pod-security.kubernetes.io/enforce'] == 'privileged'
+        allowed = dry_run(lab, AGENTS, by_name['buildkit'])
+        assert allowed.returncode == 0, allowed.stderr
+        assert 'Unconfined' in allowed.stderr, 'the baseline warning is missing: ' + allowed.stderr
+        refused = dry_run(lab, baseline_namespace(lab), by_name['buildkit'])
+        assert refused.returncode != 0
+        assert 'violates PodSecurity "baseline' in refused.stderr and 'Unconfined' in refused.stderr, refused.stderr
+        assert 'privileged' not in refused.stderr.replace('PodSecurity', '') and 'hostPath' not in refused.stderr
+    finally:
+        code, output = run_cicd(lab, settings())
+        assert code == 0, output
 
 
 def test_the_privileged_opt_in_warns_and_is_refused_under_baseline(converged):
     lab, _first, _second = converged
     code, output = run_cicd(lab, settings(jenkins_agent_allow_privileged_docker_socket=True))
-    assert code == 0, output
-    assert 'WARNING: jenkins_agent_allow_privileged_docker_socket is true' in output
-    _cloud, by_name = templates(lab)
-    assert sorted(by_name) == ['buildkit', 'docker']
-    docker = yaml.safe_load(by_name['docker']['yaml'])
-    assert {'path': '/var/run/docker.sock', 'type': 'Socket'} in [v.get('hostPath') for v in docker['spec']['volumes']]
-    refused = dry_run(lab, BASELINE, by_name['docker'])
-    assert refused.returncode != 0
-    assert 'privileged (container "docker" must not set securityContext.privileged=true)' in refused.stderr, refused.stderr
-    assert 'hostPath volumes (volume "docker-sock")' in refused.stderr, refused.stderr
+    assert code != 0
+    assert 'the agent namespace would refuse every docker agent pod' in output, output
+    try:
+        code, output = run_cicd(lab, settings(jenkins_agent_allow_privileged_docker_socket=True,
+                                              jenkins_agent_pod_security='privileged'))
+        assert code == 0, output
+        assert 'WARNING: jenkins_agent_allow_privileged_docker_socket is true' in output
+        _cloud, by_name = templates(lab)
+        assert sorted(by_name) == ['docker', 'kaniko']
+        docker = yaml.safe_load(by_name['docker']['yaml'])
+        assert {'path': '/var/run/docker.sock', 'type': 'Socket'} in [v.get('hostPath') for v in docker['spec']['volumes']]
+        refused = dry_run(lab, baseline_namespace(lab), by_name['docker'])
+        assert refused.returncode != 0
+        assert 'privileged (container "docker" must not set securityContext.privileged=true)' in refused.stderr, refused.stderr
+        assert 'hostPath volumes (volume "docker-sock")' in refused.stderr, refused.stderr
+    finally:
+        code, output = run_cicd(lab, settings())
+        assert code == 0, output
 
 
 def test_the_deployer_reaches_only_its_deploy_namespaces(converged):

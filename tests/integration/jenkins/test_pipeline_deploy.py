@@ -55,7 +55,7 @@ def test_deploy_sets_the_image_and_the_same_build_again_changes_nothing(staging,
     summary = build(staging, tmp_path, 7)
     assert summary['stages'] == ['Changes', 'Build', 'Push', 'Deploy']
     assert summary['builds'] == [{'image': f'{REGISTRY}/frontend:v_7', 'push': False, 'context': 'frontend'},
-                                 {'image': f'{REGISTRY}/frontend:v_7', 'push': True, 'context': 'frontend'}]
+                                 {'image': f'{REGISTRY}/frontend:v_7', 'push': True, 'context': None}]
     assert len(summary['kubectl']) == 1 and '--server-side' in summary['kubectl'][0]
     first = deployment(staging)
     assert [c['image'] for c in first['spec']['template']['spec']['containers']] == [f'{REGISTRY}/frontend:v_7']
@@ -77,8 +77,9 @@ def test_deploy_sets_the_image_and_the_same_build_again_changes_nothing(staging,
     assert newer['metadata']['generation'] == first['metadata']['generation'] + 1
 
 
-@pytest.mark.parametrize('jenkinsfile', [None, "dockerBuild(service: 'frontend', agent: [builder: 'docker', allowPrivilegedDockerSocket: true])"],
-                         ids=['buildkit', 'docker-opt-in'])
+@pytest.mark.parametrize('jenkinsfile', [None, "dockerBuild(service: 'frontend', agent: [builder: 'buildkit'])",
+                                         "dockerBuild(service: 'frontend', agent: [builder: 'docker', allowPrivilegedDockerSocket: true])"],
+                         ids=['kaniko', 'buildkit', 'docker-opt-in'])
 def test_agent_pod_is_a_valid_pod_for_the_api_server(staging, tmp_path, jenkinsfile):
     """The pod the step asks the Kubernetes plugin for passes the real API server's strict field validation."""
     summary = build(staging, tmp_path, 3, jenkinsfile=jenkinsfile)
@@ -90,6 +91,11 @@ def test_agent_pod_is_a_valid_pod_for_the_api_server(staging, tmp_path, jenkinsf
     created = json.loads(result.stdout)
     containers = {c['name']: c for c in created['spec']['containers']}
     if jenkinsfile is None:
+        assert sorted(containers) == ['crane', 'kaniko', 'kubectl']
+        assert not any(c.get('securityContext', {}).get('privileged') for c in containers.values())
+        assert 'Unconfined' not in json.dumps(created)
+        assert not [v for v in created['spec']['volumes'] if 'hostPath' in v]
+    elif 'buildkit' in jenkinsfile:
         assert sorted(containers) == ['buildkit', 'kubectl']
         assert not any(c.get('securityContext', {}).get('privileged') for c in containers.values())
         assert containers['buildkit']['securityContext']['appArmorProfile'] == {'type': 'Unconfined'}

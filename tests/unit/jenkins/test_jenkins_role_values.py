@@ -13,7 +13,7 @@ import yaml
 from tests.unit.jenkins import groovy_runner
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), 'upstream'))
-from upstream_data import evaluate  # noqa: E402  pylint: disable=wrong-import-position
+from upstream_data import evaluate, role_defaults  # noqa: E402  pylint: disable=wrong-import-position
 
 SECRETS = {'jenkins_admin_password': 'admin-password-value-1', 'jenkins_registry_password': 'push-password-value-2',
            'jenkins_discord_webhook_url': 'https://discord.com/api/webhooks/1/webhook-token-value-3',
@@ -25,6 +25,8 @@ CASES = [
     {'name': 'monorepo', 'role': 'jenkins', 'vars': dict(SECRETS, platform_domain='example.com', **MONOREPO), 'exprs': EXPRS},
     {'name': 'opt_in', 'role': 'jenkins', 'exprs': EXPRS,
      'vars': dict(SECRETS, platform_domain='example.com', jenkins_agent_allow_privileged_docker_socket=True, **MONOREPO)},
+    {'name': 'buildkit', 'role': 'jenkins', 'exprs': EXPRS,
+     'vars': dict(platform_domain='example.com', jenkins_agent_builder='buildkit', jenkins_agent_pod_security='privileged')},
     {'name': 'docker_builder', 'role': 'jenkins', 'exprs': EXPRS,
      'vars': dict(platform_domain='example.com', jenkins_agent_builder='docker', jenkins_agent_allow_privileged_docker_socket=True)},
     {'name': 'qa_branch', 'role': 'jenkins', 'exprs': EXPRS,
@@ -72,12 +74,14 @@ def test_the_cloud_has_the_default_template_and_no_docker_sock(computed):
     assert values['agent']['namespace'] == 'jenkins-agents'
     assert values['controller']['JCasC']['defaultConfig'] is True, 'the chart writes the Kubernetes cloud only with defaultConfig'
     found = templates(values)
-    assert sorted(found) == ['buildkit']
-    template = found['buildkit']
-    assert template['label'].split() == ['buildkit', 'dockerbuild']
+    assert sorted(found) == ['kaniko']
+    template = found['kaniko']
+    assert template['label'].split() == ['kaniko', 'dockerbuild']
+    assert [c['name'] for c in template['pod']['spec']['containers']] == ['kaniko', 'crane', 'kubectl']
     assert template['namespace'] == 'jenkins-agents' and template['serviceAccount'] == 'jenkins-deployer'
     text = json.dumps(values)
     assert 'docker.sock' not in text and 'hostPath' not in text and '"privileged": true' not in text
+    assert 'Unconfined' not in text, 'the default template must pass Pod Security baseline'
 
 
 @pytest.mark.parametrize('case', ['opt_in', 'docker_builder'])
@@ -87,7 +91,7 @@ def test_the_docker_sock_template_exists_only_with_the_opt_in(computed, case):
     pod = found['docker']['pod']
     assert pod['spec']['containers'][0]['securityContext'] == {'privileged': True}
     assert {'name': 'docker-sock', 'hostPath': {'path': '/var/run/docker.sock', 'type': 'Socket'}} in pod['spec']['volumes']
-    assert sorted(found) == (['buildkit', 'docker'] if case == 'opt_in' else ['docker'])
+    assert sorted(found) == (['docker', 'kaniko'] if case == 'opt_in' else ['docker'])
 
 
 @pytest.mark.parametrize('case', ['defaults', 'monorepo', 'opt_in'])
@@ -130,23 +134,26 @@ def test_the_deployer_reaches_the_namespaces_of_the_deploying_branches(computed)
 
 
 def test_the_templates_are_the_librarys_agent_pods(computed, tmp_path):
-    """Agent.podYaml (the pod dockerBuild asks for) and the role's templates are the same pod, for both builders."""
-    images = {'buildkit': 'docker.io/moby/buildkit:v0.26.2-rootless', 'docker': 'docker.io/library/docker:29-cli',
-              'kubectl': 'docker.io/alpine/kubectl:1.34.2'}
+    """Agent.podYaml (the pod dockerBuild asks for) and the role's templates are the same pod, for every builder."""
+    images = role_defaults('jenkins')['jenkins_agent_images']
+    groovy_map = '[' + ', '.join("%s: '%s'" % item for item in images.items()) + ']'
     script = tmp_path / 'pods.groovy'
     script.write_text(
         "import baremetal.pipeline.Agent\n"
-        "for (String builder : ['buildkit', 'docker']) {\n"
+        "assert Agent.DEFAULT_IMAGES == %s\n"
+        "for (String builder : Agent.BUILDERS) {\n"
         "  println('--- ' + builder)\n"
         "  print(Agent.podYaml([builder: builder, images: %s, pushSecret: 'registry-push', serviceAccount: 'jenkins-deployer']))\n"
-        "}\n" % ('[' + ', '.join("%s: '%s'" % item for item in images.items()) + ']'), encoding='utf-8')
+        "}\n" % (groovy_map, groovy_map), encoding='utf-8')
     result = groovy_runner.groovy_script(str(script), classpath=(os.path.join(groovy_runner.LIBRARY, 'src'),), timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     library = {}
     for chunk in result.stdout.split('--- ')[1:]:
         name, _newline, body = chunk.partition('\n')
         library[name.strip()] = yaml.safe_load(body)
-    found = templates(computed['opt_in']['values'])
-    assert sorted(library) == ['buildkit', 'docker']
+    found = {}
+    for case in ('defaults', 'buildkit', 'docker_builder'):
+        found.update(templates(computed[case]['values']))
+    assert sorted(library) == sorted(found) == ['buildkit', 'docker', 'kaniko']
     for builder, pod in library.items():
         assert found[builder]['pod'] == pod, builder + ': the role and Agent.groovy disagree'

@@ -23,7 +23,8 @@ import org.codehaus.groovy.runtime.InvokerHelper
  *   env, scm, currentBuild            EnvTestDouble, ScmTestDouble, CurrentBuildTestDouble
  *
  * Commands that cannot run here are put first on PATH as test doubles (tests/groovy/doubles/*_test_double):
- * buildctl-daemonless.sh and docker always, kubectl unless a real kubectl is given (the integration test gives the lab's).
+ * executor (Kaniko), crane, buildctl-daemonless.sh and docker always, kubectl unless a real kubectl is given (the
+ * integration test gives the lab's).
  */
 class JenkinsTestDouble {
 
@@ -43,7 +44,7 @@ class JenkinsTestDouble {
     String realKubectl = null
     final File scratch = Files.createTempDirectory('dockerbuild-jenkins-').toFile()
     final File bin = new File(scratch, 'bin')
-    /** Every call of buildctl_test_double / kubectl_test_double, one line each (argv joined by tabs). */
+    /** Every call of the builder doubles (kaniko, crane, buildctl, docker) / kubectl_test_double, one line each. */
     final File builderCalls = new File(scratch, 'buildctl-calls.log')
     final File kubectlCalls = new File(scratch, 'kubectl-calls.log')
 
@@ -69,6 +70,8 @@ class JenkinsTestDouble {
     }
 
     private void linkDoubles() {
+        link('executor', new File(DOUBLES, 'kaniko_test_double'))
+        link('crane', new File(DOUBLES, 'crane_test_double'))
         link('buildctl-daemonless.sh', new File(DOUBLES, 'buildctl_test_double'))
         link('kubectl', realKubectl ? new File(realKubectl) : new File(DOUBLES, 'kubectl_test_double'))
         link('docker', new File(DOUBLES, 'docker_test_double'))

@@ -35,12 +35,26 @@ class PipelineRunTestDouble {
         return scripts
     }
 
-    /** [image, push, context] of each builder call (buildctl_test_double or docker_test_double). */
+    /** [image, push, context] of each builder call (the kaniko, crane, buildctl or docker test double). */
     List<Map> builds() {
         List<Map> result = []
         for (List<String> call : builderCalls) {
             if (call[0] == 'push') {
-                result << [image: call[1], push: true, context: null]
+                // docker push IMAGE, crane push TARBALL IMAGE
+                result << [image: call[-1], push: true, context: null]
+                continue
+            }
+            if (call[0] == 'executor') {
+                Map flags = [:]
+                for (String arg : call.drop(1)) {
+                    List<String> kv = arg.split('=', 2) as List
+                    flags[kv[0]] = kv.size() > 1 ? kv[1] : true
+                }
+                String context = (flags['--context'] as String).replaceFirst('^dir://', '')
+                // The command gives "$PWD"/DIR; report DIR relative to the workspace, as the other builders do.
+                int at = context.indexOf('/' + workspace.name + '/')
+                String relative = at < 0 ? context : context.substring(at + workspace.name.length() + 2)
+                result << [image: flags['--destination'], push: !flags.containsKey('--no-push'), context: relative]
                 continue
             }
             String output = call.find { it.startsWith('type=image,') }

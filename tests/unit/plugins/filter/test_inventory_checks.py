@@ -367,8 +367,10 @@ def test_inventory_hosts_reads_addresses():
 # --- Jenkins ---------------------------------------------------------------------------------------------------
 
 GOOD_JENKINS = {'jenkins_admin_password': 'a' * 16, 'jenkins_admin_password_min_length': 12, 'jenkins_hostname': 'jenkins.example.com',
-                'jenkins_agent_builder': 'buildkit', 'jenkins_agent_allow_privileged_docker_socket': False,
-                'jenkins_agent_pod_security': 'privileged',
+                'jenkins_agent_builder': 'kaniko', 'jenkins_agent_allow_privileged_docker_socket': False,
+                'jenkins_agent_pod_security': 'baseline',
+                'jenkins_agent_images': {'kaniko': 'gcr.io/kaniko-project/executor:v1.24.0-debug', 'crane': 'crane:debug',
+                                         'buildkit': 'moby/buildkit:rootless', 'docker': 'docker:cli', 'kubectl': 'kubectl:1'},
                 'jenkins_branches': {'staging': {'push': True, 'deploy': True, 'namespace': 'staging'},
                                      'feature': {'push': False, 'deploy': False}},
                 'jenkins_discord_webhook_url': 'https://discord.com/api/webhooks/1/token-value',
@@ -386,7 +388,15 @@ def test_good_jenkins_settings_pass():
     # An opted-in docker builder, a git login and no Discord webhook pass too.
     assert checks.inventory_problems(dict(GOOD_JENKINS, jenkins_agent_builder='docker', jenkins_discord_webhook_url='',
                                           jenkins_agent_allow_privileged_docker_socket=True, jenkins_git_username='ci',
-                                          jenkins_git_password='token-value'), 'jenkins') == []
+                                          jenkins_git_password='token-value', jenkins_agent_pod_security='privileged'),
+                                     'jenkins') == []
+    # BuildKit rootless under privileged; kaniko under privileged (looser than it needs) too.
+    for builder in ('buildkit', 'kaniko'):
+        assert checks.inventory_problems(dict(GOOD_JENKINS, jenkins_agent_builder=builder, jenkins_agent_pod_security='privileged'),
+                                         'jenkins') == []
+    # Only the images of the templates in use are needed: kaniko's without buildkit's and docker's.
+    assert checks.inventory_problems(dict(GOOD_JENKINS, jenkins_agent_images={'kaniko': 'k', 'crane': 'c', 'kubectl': 'x'}),
+                                     'jenkins') == []
 
 
 @pytest.mark.parametrize('override, fragments', [
@@ -399,7 +409,16 @@ def test_good_jenkins_settings_pass():
      ('jenkins_branches.qa=', 'unknown key(s) namepsace', 'push, deploy, namespace')),
     ({'jenkins_branches': {'qa': {'push': False, 'deploy': True, 'namespace': 'qa'}}}, ('deploy: true needs push: true',)),
     ({'jenkins_branches': {'qa': {'push': True, 'deploy': True, 'namespace': 'kube-system'}}}, ('must not reach kube-system',)),
-    ({'jenkins_agent_builder': 'kaniko'}, ('jenkins_agent_builder="kaniko": no such builder', 'buildkit')),
+    ({'jenkins_agent_builder': 'kaniko-v2'}, ('jenkins_agent_builder="kaniko-v2": no such builder', 'use kaniko', 'buildkit')),
+    ({'jenkins_agent_builder': 'buildkit'}, ('jenkins_agent_pod_security="baseline"', 'refuse every buildkit agent pod',
+                                             'Unconfined', 'set jenkins_agent_pod_security: privileged')),
+    ({'jenkins_agent_allow_privileged_docker_socket': True}, ('jenkins_agent_pod_security="baseline"', 'every docker agent pod',
+                                                              'set jenkins_agent_pod_security: privileged')),
+    ({'jenkins_agent_pod_security': 'restricted'}, ('jenkins_agent_pod_security="restricted"', 'kaniko agent pod', 'root',
+                                                    'set jenkins_agent_pod_security: baseline')),
+    ({'jenkins_agent_images': {'kaniko': 'k', 'kubectl': 'x'}}, ('jenkins_agent_images=', 'no image for container(s) crane',
+                                                                 'crane, kaniko, kubectl')),
+    ({'jenkins_agent_images': 'kaniko:latest'}, ('jenkins_agent_images="kaniko:latest"', 'not a mapping')),
     ({'jenkins_agent_builder': 'docker'}, ('jenkins_agent_builder="docker"', 'jenkins_agent_allow_privileged_docker_socket: true')),
     ({'jenkins_agent_pod_security': 'strict'}, ('jenkins_agent_pod_security="strict"',)),
     ({'jenkins_registry_password': ''}, ('jenkins_registry_password=(0 characters)',)),

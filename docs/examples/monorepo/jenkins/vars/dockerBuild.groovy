@@ -25,6 +25,7 @@ def call(Map settings = [:]) {
     Map config = Config.resolve(settings, env.DOCKER_REGISTRY)
     String image = "${config.registry}/${config.service}:v_${env.BUILD_NUMBER}"
     String builder = Agent.builderContainer(config.agent)
+    String pusher = Agent.pushContainer(config.agent)
     Map state = [stage: null, branch: env.BRANCH_NAME, webhookBad: false]
 
     podTemplate(yaml: Agent.podYaml(config.agent)) {
@@ -57,7 +58,7 @@ def call(Map settings = [:]) {
                 stage('Push') {
                     state.stage = 'Push'
                     if (target.push) {
-                        container(builder) {
+                        container(pusher) {
                             sh Agent.pushCommand(config.agent, config.service, image)
                         }
                     } else {

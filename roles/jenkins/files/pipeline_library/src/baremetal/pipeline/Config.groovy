@@ -147,7 +147,7 @@ class Config implements Serializable {
             return
         }
         if (!(agent instanceof Map)) {
-            found << "agent: give a map, e.g. agent: [builder: 'buildkit'] (got ${describe(agent)})"
+            found << "agent: give a map, e.g. agent: [builder: 'kaniko'] (got ${describe(agent)})"
             return
         }
         unknownKeys(found, 'agent', agent, AGENT_KEYS)
@@ -161,7 +161,7 @@ class Config implements Serializable {
         }
         if (builder == 'docker' && agent.allowPrivilegedDockerSocket != true) {
             found << "agent.builder 'docker' runs a privileged pod with the node's /var/run/docker.sock, which gives every build root " +
-                "on that node: set agent.allowPrivilegedDockerSocket: true to accept that, or use builder 'buildkit'"
+                "on that node: set agent.allowPrivilegedDockerSocket: true to accept that, or use builder 'kaniko'"
         }
         if (agent.containsKey('images')) {
             def images = agent.images
@@ -172,7 +172,7 @@ class Config implements Serializable {
                 unknownKeys(found, 'agent.images', images, Agent.CONTAINERS)
                 for (def entry : images.entrySet()) {
                     if (!(entry.value instanceof CharSequence) || !entry.value.toString() || entry.value.toString() =~ /\s/) {
-                        found << "agent.images.${entry.key}: give an image reference such as 'moby/buildkit:v0.26.2-rootless' " +
+                        found << "agent.images.${entry.key}: give an image reference such as 'gcr.io/kaniko-project/executor:v1.24.0-debug' " +
                             "(got ${describe(entry.value)})"
                     }
                 }
