@@ -12,14 +12,17 @@ import pytest
 from upstream_data import (evaluate, get_path, has_path, leaf_paths, load_json, load_yaml, openebs_unverified,
                            read_text, role_defaults, upstream_path)
 
-SNAPSHOT_CRDS_OWNED_BY_RKE2 = {'results': [
-    {'resources': [{'metadata': {'name': name, 'annotations': {
-        'meta.helm.sh/release-name': 'rke2-snapshot-controller-crd', 'meta.helm.sh/release-namespace': 'kube-system'}}}]}
+# What k8s_objects_info returns for the three VolumeSnapshot CRDs (install.yml reads them in one call).
+SNAPSHOT_CRDS_OWNED_BY_RKE2 = {'objects': [
+    {'name': name, 'exists': True, 'object': {'metadata': {'name': name, 'annotations': {
+        'meta.helm.sh/release-name': 'rke2-snapshot-controller-crd', 'meta.helm.sh/release-namespace': 'kube-system'}}}}
     for name in ('volumesnapshotclasses.snapshot.storage.k8s.io', 'volumesnapshotcontents.snapshot.storage.k8s.io',
                  'volumesnapshots.snapshot.storage.k8s.io')]}
-SNAPSHOT_CRDS_OWNED_BY_OPENEBS = {'results': [
-    {'resources': [{'metadata': {'name': 'volumesnapshots.snapshot.storage.k8s.io', 'annotations': {
-        'meta.helm.sh/release-name': 'openebs', 'meta.helm.sh/release-namespace': 'openebs'}}}]}]}
+SNAPSHOT_CRDS_OWNED_BY_OPENEBS = {'objects': [
+    {'name': 'volumesnapshots.snapshot.storage.k8s.io', 'exists': True, 'object': {'metadata': {
+        'name': 'volumesnapshots.snapshot.storage.k8s.io', 'annotations': {
+            'meta.helm.sh/release-name': 'openebs', 'meta.helm.sh/release-namespace': 'openebs'}}}},
+    {'name': 'volumesnapshotclasses.snapshot.storage.k8s.io', 'exists': False, 'object': None}]}
 
 CASES = [
     {'name': 'metallb_l2', 'role': 'metallb', 'exprs': {'values': '_metallb_values'}},

@@ -1,8 +1,10 @@
 """inventory_checks: every check phase 0 and the roles' preflights share, each problem naming variable, value and fix."""
 import base64
+import os
 import struct
 
 import pytest
+import yaml
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.baremetal.platform.plugins.filter import inventory_checks as checks
@@ -433,3 +435,15 @@ def test_good_jenkins_settings_pass():
 def test_bad_jenkins_settings(override, fragments):
     problem = one(checks.inventory_problems(dict(GOOD_JENKINS, **override), 'jenkins'), *fragments)
     assert 'short-pass' not in problem and 'http://discord' not in problem and 'token-value' not in problem
+
+
+def test_phase_0_passes_every_renamed_variable_to_the_check():
+    """playbooks/preflight.yml lists the old names by hand; every name in RENAMED must be among them."""
+    path = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'playbooks', 'preflight.yml')
+    with open(path, encoding='utf-8') as handle:
+        plays = yaml.safe_load(handle)
+    task = next(task for play in plays for task in play.get('tasks', [])
+                if task['name'] == 'Check the platform settings and the node addresses')
+    settings = task['vars']['_platform_preflight_settings']
+    assert set(checks.RENAMED) <= set(settings), 'add the old names to playbooks/preflight.yml: %s' % sorted(
+        set(checks.RENAMED) - set(settings))
