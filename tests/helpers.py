@@ -12,6 +12,7 @@ where they looked when missing (see docs/DEVELOPING.md, "Tests").
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,16 @@ users: [{name: none, user: {token: not-a-token}}]
 contexts: [{name: none, context: {cluster: none, user: none}}]
 current-context: none
 """
+# What a run against UNREACHABLE_KUBECONFIG prints once its input checks have passed and its first
+# cluster step fails: the API server's address, or, where no helm is installed yet (the unit step
+# runs before the lab has built one), kubernetes.core's search for the helm binary of the first
+# chart release. A check that stops the run prints neither.
+_PAST_THE_CHECKS = re.compile(r'127\.0\.0\.1|Failed to find required executable "helm"')
+
+
+def reached_the_cluster(output):
+    """True when a run got past its input checks to its first API server or Helm call."""
+    return bool(_PAST_THE_CHECKS.search(output))
 
 
 def venv_tool(name):

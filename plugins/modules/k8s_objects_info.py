@@ -21,7 +21,7 @@ description:
     C(exists=false), not as an error.
   - C(metadata.managedFields) is dropped from every object.
 author:
-  - baremetal.platform contributors
+  - baremetal.platform maintainers (@baremetal-platform)
 options:
   objects:
     description:
@@ -169,8 +169,8 @@ def read_entry(module, client, entry):
         result.update(items=[])
         return result
     except API_ERRORS as exc:
-        module.fail_json(msg='Could not list %s in %s: %s' % (what, entry.get('namespace') or 'all namespaces',
-                                                               api_error_message(exc)))
+        where = entry.get('namespace') or 'all namespaces'
+        module.fail_json(msg='Could not list %s in %s: %s' % (what, where, api_error_message(exc)))
     items = listed.to_dict().get('items') or []
     for item in items:
         item.get('metadata', {}).pop('managedFields', None)

@@ -11,6 +11,8 @@ import sys
 
 import yaml
 
+from tests.helpers import UNREACHABLE_KUBECONFIG
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 ENV_VAR = 'BAREMETAL_UPSTREAM_DATA'
@@ -223,20 +225,13 @@ def resources(*parts):
     return rows
 
 
-UNREACHABLE_KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters: [{name: none, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
-users: [{name: none, user: {token: not-a-token}}]
-contexts: [{name: none, context: {cluster: none, user: none}}]
-current-context: none
-"""
 
 
 def run_role(tmp_dir, role, variables):
     """Run one role against an API server that does not exist (127.0.0.1:1); returns (returncode, output).
 
-    A run that gets past the role's checks fails on its first API call, so '127.0.0.1' in the output
-    means the checks let the input through.
+    A run that gets past the role's checks fails on its first API or Helm call
+    (tests.helpers.reached_the_cluster tells).
     """
     kubeconfig = os.path.join(tmp_dir, 'kubeconfig')
     with open(kubeconfig, 'w', encoding='utf-8') as handle:
@@ -249,6 +244,7 @@ def run_role(tmp_dir, role, variables):
             'hosts': 'localhost',
             'gather_facts': False,
             'module_defaults': {'group/kubernetes.core.k8s': defaults, 'group/kubernetes.core.helm': defaults,
+                                'group/baremetal.platform.k8s': defaults,
                                 'kubernetes.core.k8s_cluster_info': defaults},
             'tasks': [{'name': 'Run the role', 'ansible.builtin.include_role': {'name': 'baremetal.platform.' + role}}],
         }], handle)
