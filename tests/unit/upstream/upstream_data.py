@@ -225,8 +225,6 @@ def resources(*parts):
     return rows
 
 
-
-
 def run_role(tmp_dir, role, variables):
     """Run one role against an API server that does not exist (127.0.0.1:1); returns (returncode, output).
 
