@@ -15,6 +15,7 @@ start and end of each run).
 import argparse
 import json
 import os
+import signal
 import re
 import subprocess
 import sys
@@ -114,6 +115,8 @@ def print_profile(rows):
 
 def main():
     """Parse the options, run every size, print the table and JSON."""
+    # A SIGTERM (kill, a CI timeout) runs the finally blocks too: the lab is taken down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sizes', type=int, nargs='+', default=[1, 3, 10])
     parser.add_argument('--engine', default='rke2', choices=['rke1', 'rke2', 'external'])

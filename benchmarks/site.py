@@ -13,6 +13,7 @@ import argparse
 import datetime
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,8 @@ def run_site(inventory, kubeconfig):
 
 def main():
     """Boot the lab, run site.yml twice, print the figures, take the lab down."""
+    # A SIGTERM (kill, a CI timeout) runs the finally blocks too: the lab is taken down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--nodes', type=int, default=2)
     parser.add_argument('--top', type=int, default=TOP, help='how many of the re-run\'s slowest tasks to print')

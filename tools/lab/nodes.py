@@ -84,7 +84,9 @@ def configure_root(lab, node, nodes, public_key):
     (root / "root" / ".ssh").mkdir(mode=0o700, parents=True, exist_ok=True)
     _write(root, "/root/.ssh/authorized_keys", public_key + "\n", 0o600)
     _write(root, "/etc/apt/sources.list", SOURCES)
-    _write(root, "/etc/apt/apt.conf.d/01baremetal-lab-proxy", f'Acquire::http::Proxy "{lab.apt_proxy_url}";\n')
+    # A proxy that stops answering fails apt after a minute (and apt retries) instead of hanging it.
+    _write(root, "/etc/apt/apt.conf.d/01baremetal-lab-proxy",
+           f'Acquire::http::Proxy "{lab.apt_proxy_url}";\nAcquire::http::Timeout "60";\n')
     for directory in ENGINE_DIRECTORIES:
         _engine_source(node, directory).mkdir(parents=True, exist_ok=True)
 
