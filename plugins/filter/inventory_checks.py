@@ -29,6 +29,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.six import string_types
 
 from ansible_collections.baremetal.platform.plugins.filter.metallb_pools import metallb_pool_problems, parse_block
+from ansible_collections.baremetal.platform.plugins.filter.metallb_versions import (
+    LEGACY_ANNOTATION_PREFIX, METALLB_IO_ANNOTATIONS_FROM, metallb_annotation_prefix, metallb_release)
 from ansible_collections.baremetal.platform.plugins.module_utils.postgres.spec import (
     POSTGRES_VERSIONS, validation_errors)
 
@@ -149,12 +151,6 @@ RENAMED = {
 }
 
 
-def _release(text):
-    """A version such as 0.14.9 or v0.14.9 as a tuple of ints, or None."""
-    match = re.match(r'^v?(\d+)\.(\d+)\.(\d+)', str(text))
-    return tuple(int(part) for part in match.groups()) if match else None
-
-
 def check_metallb_version_followers(settings):
     """metallb_chart_version set in the inventory where platform_metallb_chart_version, which the istio role reads for
     MetalLB's annotation prefix (metallb.io since 0.14.9), says otherwise or is missing for an old MetalLB."""
@@ -167,11 +163,11 @@ def check_metallb_version_followers(settings):
     istio_annotates = _truthy(settings.get('platform_addons_istio', True)) and (
         any(_is_set(settings.get(name)) and str(settings[name]).strip()
             for name in ('istio_gateway_load_balancer_ip', 'istio_gateway_address_pool')))
-    release = _release(role_pin)
-    if not _is_set(platform_pin) and istio_annotates and release is not None and release < (0, 14, 9):
-        return [problem('metallb_chart_version', show(role_pin), 'MetalLB below 0.14.9 reads only the metallb.universe.tf '
+    if not _is_set(platform_pin) and istio_annotates and metallb_release(role_pin) is not None \
+            and metallb_annotation_prefix(role_pin) == LEGACY_ANNOTATION_PREFIX:
+        return [problem('metallb_chart_version', show(role_pin), 'MetalLB below %s reads only the metallb.universe.tf '
                         'annotations, and the istio role picks them from platform_metallb_chart_version (not set, so it '
-                        'would write metallb.io ones that MetalLB ignores)',
+                        'would write metallb.io ones that MetalLB ignores)' % '.'.join(map(str, METALLB_IO_ANNOTATIONS_FROM)),
                         'set platform_metallb_chart_version: %s instead (the metallb role follows it)' % role_pin)]
     return []
 
@@ -466,8 +462,23 @@ def _default_subnets(addresses):
     return subnets
 
 
+# metallb role variables that are no longer read (the play's module_defaults pick the cluster for every add-on role):
+# refused rather than ignored, so the role never installs on another cluster than the one they name.
+METALLB_REMOVED = {
+    'metallb_kubeconfig': 'set platform_kubeconfig (the addons play passes it to every add-on role) and remove it',
+    'metallb_context': 'make it the current context of platform_kubeconfig and remove it',
+}
+
+
 def check_metallb(settings, hosts=None):
-    """Pools well-formed, not overlapping each other or a node address, layer2 pools inside the nodes' subnets."""
+    """No removed setting; pools well-formed, not overlapping each other or a node address, layer2 pools inside the nodes'
+    subnets."""
+    removed = [problem(name, show(settings[name]), 'no longer read (the play\'s module_defaults choose the cluster)', fix)
+               for name, fix in sorted(METALLB_REMOVED.items()) if _is_set(settings.get(name, UNSET))]
+    return removed + _check_metallb_pools(settings, hosts)
+
+
+def _check_metallb_pools(settings, hosts):
     pools = settings.get('metallb_address_pools', UNSET)
     fix = 'list pools as {name, addresses: [CIDR or FIRST-LAST], protocol: layer2|bgp}'
     if not _is_list(pools):

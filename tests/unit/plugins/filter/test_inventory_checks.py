@@ -256,6 +256,16 @@ def test_bad_pools(settings, fragments):
     one(checks.inventory_problems(settings, 'metallb', hosts=NODES), *fragments)
 
 
+@pytest.mark.parametrize('name, value, fix', [
+    ('metallb_kubeconfig', '/srv/other/kubeconfig', 'set platform_kubeconfig'),
+    ('metallb_context', 'other-cluster', 'current context of platform_kubeconfig'),
+])
+def test_removed_metallb_cluster_settings_are_refused(name, value, fix):
+    """The role no longer reads them: a value pointing at another cluster must not be ignored silently."""
+    settings = dict(pools('192.168.10.240-192.168.10.250'), **{name: value})
+    one(checks.inventory_problems(settings, 'metallb', hosts=NODES), name + '=', 'no longer read', fix)
+
+
 def test_layer2_pool_outside_the_guessed_subnet_passes_when_stated():
     settings = dict(pools('192.168.11.240-192.168.11.250'), metallb_layer2_subnets=['192.168.10.0/23'])
     assert checks.inventory_problems(settings, 'metallb', hosts=NODES) == []

@@ -46,6 +46,21 @@ def run_role(tmp_path, role, **overrides):
      'SDS is the only mode'),
     ('local_path_provisioner', {'local_path_provisioner_node_path_map': [{'node': 'n1', 'paths': ['relative']}]},
      'one or more absolute directories'),
+    # The shared chart-source check (addon_common tasks_from chart_source) names each role's own variables.
+    ('rancher', {'rancher_chart_repo_url': ''},
+     "rancher_chart_ref 'rancher' is a chart name but rancher_chart_repo_url is empty. Set rancher_chart_repo_url, "
+     'or give a local .tgz path or an oci:// reference in rancher_chart_ref.'),
+    ('cert_manager', {'cert_manager_chart_ref': 'cert-manager'},
+     "cert_manager_chart_ref 'cert-manager' is a chart name but cert_manager_chart_repo_url is empty. "
+     'Set cert_manager_chart_repo_url (e.g. https://charts.jetstack.io), or give'),
+    ('openebs', {'openebs_chart_version': '3.10.0', 'openebs_legacy_chart_repo_url': ''},
+     "openebs_chart_ref 'openebs' is a chart name but openebs_legacy_chart_repo_url is empty."),
+    ('istio', {'istio_chart_repo_url': '', 'istio_gateway_chart_ref': 'oci://registry.example.com/charts/gateway'},
+     "istio_base_chart_ref 'base', istio_istiod_chart_ref 'istiod' are chart names but istio_chart_repo_url is empty. "
+     'Set istio_chart_repo_url, or give local .tgz paths or oci:// references in istio_base_chart_ref, istio_istiod_chart_ref.'),
+    # The play's module_defaults choose the cluster: the removed metallb_context must not be ignored silently.
+    ('metallb', {'metallb_address_pools': [{'name': 'p', 'addresses': ['192.0.2.0/28']}], 'metallb_context': 'other'},
+     'metallb_context="other": no longer read'),
 ])
 def test_bad_input_fails_before_any_api_call(tmp_path, role, overrides, message):
     output = run_role(tmp_path, role, **overrides)
