@@ -5,6 +5,7 @@
 * ``run_playbook`` ``ansible-playbook`` of the venv with the repository's ``ansible.cfg``; returns the finished
                    process (``stdout`` holds the whole run).
 * ``venv_tool``    a command installed next to the Python that runs the tests (``ansible-playbook``, ...).
+* ``role_defaults`` a role's ``defaults/main.yml``, read (never copied into a test).
 
 Test data: the upstream data pack is read by ``tests/unit/upstream/upstream_data.py`` (``../shared/upstream`` next
 to the checkout, or ``$BAREMETAL_UPSTREAM_DATA``); the fixture charts are ``tests/fixtures/charts``. Both fail with
@@ -16,6 +17,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+import yaml
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIONS = os.path.join(REPO_ROOT, ".ansible", "collections")
@@ -85,8 +88,9 @@ def run_playbook(playbook, *arguments, inventory="localhost,", connection="local
 
     ``inventory`` and ``connection`` (None: the inventory's own) are passed as -i and -c; ``interpreter`` (default:
     the tests' Python; None: the inventory's own) is ansible_python_interpreter; ``extra_vars`` (a dict) goes in as
-    JSON. ``env`` is the base environment (default: this process's), ``settings`` are ANSIBLE_* variables put on top
-    (e.g. a stdout callback).
+    JSON, last. ``arguments`` are any other options (``--check``, ``--diff``, ``--tags``, ``--limit``, ``-e @file``).
+    ``env`` is the base environment (default: this process's; a test double's variables go here), ``settings`` are
+    ANSIBLE_* variables put on top (e.g. a stdout callback, or ANSIBLE_COLLECTIONS_PATH with a stand-in first).
     """
     environment = dict(os.environ if env is None else env, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"),
                        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
@@ -106,3 +110,10 @@ def write_playbook(path, plays):
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(plays, handle)
     return path
+
+
+def role_defaults(role):
+    """``roles/<role>/defaults/main.yml`` as YAML reads it (templated values stay text): a test that means the
+    role's default reads it here, so changing the default cannot leave a stale copy passing or failing."""
+    with open(os.path.join(REPO_ROOT, "roles", role, "defaults", "main.yml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}

@@ -3,15 +3,14 @@
 The lab's real control plane stands in for the existing cluster; the failure
 cases need no lab (a missing file, a closed port on 127.0.0.1).
 """
-import json
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests import helpers
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -23,16 +22,12 @@ def run_cluster_phase(tmp_path, kubeconfig, env=None):
         'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}},
         'children': {'k8s_cluster': {'hosts': {}}}}}), encoding='utf-8')
     settings = {'platform_engine': 'external', 'platform_kubeconfig': str(kubeconfig)}
-    venv_bin = os.path.dirname(sys.executable)
-    environment = dict(env or os.environ, ANSIBLE_CONFIG=str(REPOSITORY / 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-                       ANSIBLE_FACT_CACHING='memory')
+    environment = dict(env or os.environ)
     # The phase must use the kubeconfig it is given, not one from the environment.
     for name in ('KUBECONFIG', 'K8S_AUTH_KUBECONFIG'):
         environment.pop(name, None)
-    result = subprocess.run(
-        [os.path.join(venv_bin, 'ansible-playbook'), '-i', str(inventory), str(REPOSITORY / 'playbooks' / 'cluster.yml'),
-         '-e', json.dumps(settings)],
-        cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=600, check=False)
+    result = helpers.run_playbook(REPOSITORY / 'playbooks' / 'cluster.yml', inventory=str(inventory), connection=None,
+                                  interpreter=None, extra_vars=settings, env=environment)
     return result.returncode, result.stdout + result.stderr
 
 

@@ -12,11 +12,10 @@ import concurrent.futures
 import json
 import os
 import struct
-import subprocess
-import sys
 
 import pytest
 
+from tests import helpers
 from tests.fixtures.lab_hosts import REPOSITORY
 
 pytestmark = [pytest.mark.lab]
@@ -25,7 +24,6 @@ pytestmark = [pytest.mark.lab]
 NAME, SUBNET = os.environ.get("BAREMETAL_PREFLIGHT_LAB", "pfa:10.213.61.0/24").split(":")
 PREFIX = SUBNET.rsplit(".", 1)[0]
 NODE1, NODE2 = PREFIX + ".11", PREFIX + ".12"
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 SECRET = "tiny-token"  # must never appear in the output
 
 FINGERPRINT = (
@@ -125,10 +123,8 @@ MODES = (("--check",), ())
 
 
 def run_site(inventory, *arguments):
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-               ANSIBLE_NOCOLOR="1")
-    return subprocess.run([ANSIBLE_PLAYBOOK, "site.yml", "-i", str(inventory), *arguments], cwd=REPOSITORY, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
+    return helpers.run_playbook("site.yml", *arguments, inventory=str(inventory), connection=None, interpreter=None,
+                                settings={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}, timeout=900)
 
 
 def parse(result, label):
@@ -213,9 +209,8 @@ def test_the_good_lab_inventory_passes_phase_0(preflight_lab, tmp_path):
     inventory.mkdir()
     (inventory / "hosts.yml").write_text(lab.inventory.read_text(encoding="utf-8"), encoding="utf-8")
     (inventory / "group_vars").symlink_to(REPOSITORY / "inventories" / "lab" / "group_vars")
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
-    result = subprocess.run([ANSIBLE_PLAYBOOK, "playbooks/preflight.yml", "-i", str(inventory)], cwd=REPOSITORY, env=env,
-                            capture_output=True, text=True, timeout=600, check=False)
+    result = helpers.run_playbook("playbooks/preflight.yml", inventory=str(inventory), connection=None, interpreter=None,
+                                  settings={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"})
     assert result.returncode == 0, result.stdout[-3000:]
     assert "the inventory passed every check" in result.stdout
     assert fingerprints(lab) == before

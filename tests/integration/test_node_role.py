@@ -13,12 +13,11 @@ import hashlib
 import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import paramiko
 import pytest
 
+from tests import helpers
 from tests.fixtures.lab_hosts import REPOSITORY
 
 pytestmark = pytest.mark.lab
@@ -28,7 +27,6 @@ SUBNET = "10.213.12.0/24"
 NODE = "node1"
 DROPIN = "/etc/ssh/sshd_config.d/00-baremetal-platform.conf"
 PLAYBOOK = REPOSITORY / "playbooks" / "nodes.yml"
-ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 # RKE1 with the seed's iSCSI: the path with the most moving parts.
 ENGINE_VARS = ["-e", "node_engine=rke1", "-e", "node_iscsi_enabled=true"]
 # What a run may change, read on the node before and after (check mode, failed runs).
@@ -57,11 +55,8 @@ class NodeLab:
 
     def play(self, *arguments):
         """Run the nodes phase on NODE; return the CompletedProcess (text)."""
-        env = dict(os.environ, ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"), ANSIBLE_CACHE_PLUGIN="memory",
-                   ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-        command = [str(ANSIBLE_PLAYBOOK), "-i", str(self.lab.inventory), str(PLAYBOOK), "--limit", NODE,
-                   "-e", f"@{self.vars_file}", *ENGINE_VARS, *arguments]
-        return subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd=REPOSITORY, env=env, check=False)
+        return helpers.run_playbook(PLAYBOOK, "--limit", NODE, "-e", f"@{self.vars_file}", *ENGINE_VARS, *arguments,
+                                    inventory=str(self.lab.inventory), connection=None, interpreter=None, timeout=1800)
 
     def ssh(self, command):
         """Run a shell command on NODE as root; fail the test if it cannot."""

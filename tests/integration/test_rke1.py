@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import helpers
+
 pytestmark = pytest.mark.lab
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -83,15 +85,12 @@ class Rke1Cluster:
         vars_file = self.root / 'vars.json'
         vars_file.write_text(json.dumps(self.settings), encoding='utf-8')
         venv_bin = os.path.dirname(sys.executable)
-        env = dict(os.environ, ANSIBLE_CONFIG=str(REPOSITORY / 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-                   ANSIBLE_FACT_CACHING='memory', RKE_TEST_DOUBLE_CALLS=str(self.calls_file),
-                   RKE_TEST_DOUBLE_FAIL='1' if fail else '0',
+        env = dict(os.environ, RKE_TEST_DOUBLE_CALLS=str(self.calls_file), RKE_TEST_DOUBLE_FAIL='1' if fail else '0',
                    # The double is a Python script that needs PyYAML: the venv's python first.
                    PATH=venv_bin + os.pathsep + os.environ.get('PATH', ''))
-        result = subprocess.run(
-            [os.path.join(venv_bin, 'ansible-playbook'), '-i', str(self.inventory_dir / 'hosts.yml'),
-             str(REPOSITORY / 'playbooks' / 'cluster.yml'), '-e', '@' + str(vars_file), *arguments],
-            cwd=REPOSITORY, env=env, capture_output=True, text=True, timeout=900, check=False)
+        result = helpers.run_playbook(REPOSITORY / 'playbooks' / 'cluster.yml', '-e', '@' + str(vars_file), *arguments,
+                                      inventory=str(self.inventory_dir / 'hosts.yml'), connection=None, interpreter=None,
+                                      env=env, timeout=900)
         return result.returncode, result.stdout + result.stderr
 
     def calls(self):

@@ -15,11 +15,12 @@ import sys
 import pytest
 import yaml
 
+from tests import helpers
+
 pytestmark = pytest.mark.lab
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DOUBLE = os.path.join(REPO, "tests", "doubles", "rke2_test_double")
-PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 LAB_NAME, LAB_SUBNET = "rk2", "10.213.50.0/24"
 TOKEN = "rke2-token-SECRET-4b9d0c2e7a"
 PASSPHRASE = "rke2-backup-SECRET-91ac5e"
@@ -50,12 +51,9 @@ def run_role(work, extra_vars, verbose=False, check=False):
     playbook.write_text(yaml.safe_dump([{
         "name": "Cluster phase (RKE2) under test", "hosts": "k8s_cluster", "gather_facts": False,
         "tasks": [{"name": "Include the rke2 role", "ansible.builtin.include_role": {"name": "baremetal.platform.rke2"}}]}]))
-    command = [PLAYBOOK, "-i", str(work / "inventory.yml"), "-e", "@%s" % variables, str(playbook)]
-    if verbose:
-        command.insert(1, "-vvv")
-    if check:
-        command.insert(1, "--check")
-    proc = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False, timeout=1800)
+    arguments = ["-e", "@%s" % variables] + (["-vvv"] if verbose else []) + (["--check"] if check else [])
+    proc = helpers.run_playbook(playbook, *arguments, inventory=str(work / "inventory.yml"), connection=None, interpreter=None,
+                                timeout=1800)
     return proc.returncode, proc.stdout + proc.stderr
 
 

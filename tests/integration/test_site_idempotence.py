@@ -7,18 +7,15 @@ the test with the play, task and host that changed.
 """
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
+from tests import helpers
 from tests.fixtures.lab_hosts import REPOSITORY
 
 pytestmark = [pytest.mark.lab, pytest.mark.k8s]
 
 NAME, SUBNET = "site", "10.213.60.0/24"
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 
 
 @pytest.fixture(name="site_inventory")
@@ -35,10 +32,8 @@ def site_inventory_fixture(lab_hosts, lab_k8s, metallb_controller, tmp_path):  #
 
 def run_site(inventory, kubeconfig):
     """ansible-playbook site.yml with the JSON callback; return (rc, parsed result, stderr)."""
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-               ANSIBLE_NOCOLOR="1")
-    result = subprocess.run([ANSIBLE_PLAYBOOK, "site.yml", "-i", str(inventory), "-e", f"platform_kubeconfig={kubeconfig}"],
-                            cwd=REPOSITORY, env=env, capture_output=True, text=True, timeout=1800, check=False)
+    result = helpers.run_playbook("site.yml", "-e", f"platform_kubeconfig={kubeconfig}", inventory=str(inventory), connection=None,
+                                  interpreter=None, settings={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}, timeout=1800)
     try:
         parsed = json.loads(result.stdout[result.stdout.index("{"):])
     except ValueError:

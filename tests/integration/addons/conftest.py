@@ -4,13 +4,12 @@ Every add-on is switched off except the ones a test turns on; chart sources poin
 tests/fixtures/charts (no network here) while every other role variable keeps its
 upstream default or the example inventory's value.
 """
-import json
 import os
 import re
-import subprocess
-import sys
 
 import pytest
+
+from tests import helpers
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 CHARTS = os.path.join(REPO_ROOT, 'tests', 'fixtures', 'charts')
@@ -66,14 +65,9 @@ class AddonsRunner:
         variables = self.base_vars()
         variables.update({'platform_addons_' + name: True for name in addons})
         variables.update(extra_vars or {})
-        env = dict(self.lab.env, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-                   ANSIBLE_FORCE_COLOR='0', ANSIBLE_FACT_CACHING='memory')
-        playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-        completed = subprocess.run(
-            [playbook, '-i', os.path.join(REPO_ROOT, 'inventories', 'prod'), os.path.join(REPO_ROOT, 'playbooks', 'addons.yml'),
-             '-e', json.dumps(variables)] + (['--check', '--diff'] if check_mode else []),
-            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
-        )
+        completed = helpers.run_playbook(os.path.join(REPO_ROOT, 'playbooks', 'addons.yml'), *(['--check', '--diff'] if check_mode else []),
+                                         inventory=os.path.join(REPO_ROOT, 'inventories', 'prod'), connection=None, interpreter=None,
+                                         extra_vars=variables, env=self.lab.env, timeout=900)
         run = PlaybookRun(completed)
         assert TEST_TOKEN not in run.output and TEST_PASSWORD not in run.output, 'a secret was printed:\n' + run.output
         return run

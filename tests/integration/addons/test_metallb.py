@@ -5,13 +5,11 @@ its upstream default. Pools use documentation addresses (RFC 5737): they only ap
 """
 import hashlib
 import ipaddress
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 
+from tests import helpers
 from tests.integration.addons.conftest import CHARTS, REPO_ROOT
 
 pytestmark = pytest.mark.k8s
@@ -39,11 +37,9 @@ def run_check_mode(addons, names, extra_vars):
     variables = addons.base_vars()
     variables.update({'platform_addons_' + name: True for name in names})
     variables.update(extra_vars)
-    env = dict(addons.lab.env, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1', ANSIBLE_FACT_CACHING='memory')
-    return subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '--check', '--diff',
-         '-i', os.path.join(REPO_ROOT, 'inventories', 'prod'), os.path.join(REPO_ROOT, 'playbooks', 'addons.yml'), '-e', json.dumps(variables)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+    return helpers.run_playbook(os.path.join(REPO_ROOT, 'playbooks', 'addons.yml'), '--check', '--diff',
+                                inventory=os.path.join(REPO_ROOT, 'inventories', 'prod'), connection=None, interpreter=None,
+                                extra_vars=variables, env=addons.lab.env, timeout=900)
 
 
 def _exists(lab, *what):

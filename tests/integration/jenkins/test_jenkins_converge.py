@@ -8,11 +8,12 @@ import base64
 import json
 import os
 import re
-import subprocess
 import sys
 
 import pytest
 import yaml
+
+from tests import helpers
 
 pytestmark = pytest.mark.k8s
 
@@ -49,11 +50,8 @@ def settings(**extra):
 
 
 def run_cicd(lab, variables):
-    env = dict(lab.env, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
     variables = dict(variables, platform_kubeconfig=lab.kubeconfig, platform_helm_binary=lab.helm_path)
-    completed = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',
-                                os.path.join(REPO_ROOT, 'playbooks', 'cicd.yml'), '-e', json.dumps(variables)],
-                               cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    completed = helpers.run_playbook(os.path.join(REPO_ROOT, 'playbooks', 'cicd.yml'), extra_vars=variables, env=lab.env)
     output = completed.stdout + completed.stderr
     for secret in SECRETS:
         assert secret not in output, 'a secret was printed:\n' + output

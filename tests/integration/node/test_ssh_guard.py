@@ -8,13 +8,13 @@ Lab name "sshgrd", subnet 10.213.62.0/24.
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests import helpers
 from tests.fixtures.lab_hosts import REPOSITORY
 from tests.integration.test_node_role import output, recap
 
@@ -47,12 +47,9 @@ class GuardNode:
 
     def play(self, *arguments, options=None):
         """Run the nodes phase (with node_ssh_extra_options when given); return the CompletedProcess."""
-        env = dict(os.environ, ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"), ANSIBLE_CACHE_PLUGIN="memory",
-                   ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
         extra = ["-e", json.dumps({"node_ssh_extra_options": options})] if options is not None else []
-        command = [str(BIN / "ansible-playbook"), "-i", str(self.lab.inventory), str(PLAYBOOK), "--limit", NODE,
-                   "-e", f"@{self.vars_file}", *extra, *arguments]
-        return subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd=REPOSITORY, env=env, check=False)
+        return helpers.run_playbook(PLAYBOOK, "--limit", NODE, "-e", f"@{self.vars_file}", *extra, *arguments,
+                                    inventory=str(self.lab.inventory), connection=None, interpreter=None, timeout=1800)
 
     def login(self, user, key, command, port=22):
         """A FRESH ssh login; return the CompletedProcess."""

@@ -1,13 +1,11 @@
 """The cicd phase's registry role converges on the lab control plane (fixture chart, real Istio CRDs); a second run changes nothing."""
 import base64
-import json
 import os
 import re
-import subprocess
-import sys
 
 import bcrypt
 
+from tests import helpers
 from tests.integration.registry.test_registry_real import wildcard_certificate
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
@@ -23,14 +21,11 @@ def run_cicd(lab):
         'registry_chart_ref': CHART, 'registry_users': [{'name': 'jenkins', 'password': PASSWORD}],
         'registry_ha_shared_secret': SECRET, 'registry_htpasswd_cost': 10, 'registry_wait_timeout': 180,
         # kwok's nodes have no storage provisioner: a claim would never bind, and helm --wait waits for it.
-        'registry_persistence_enabled': False, 'ansible_python_interpreter': sys.executable,
+        'registry_persistence_enabled': False,
         # Jenkins converges in tests/integration/jenkins.
         'platform_cicd_jenkins': False,
     }
-    env = dict(lab.env, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
-    completed = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',
-                                os.path.join(REPO_ROOT, 'playbooks', 'cicd.yml'), '-e', json.dumps(variables)],
-                               cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+    completed = helpers.run_playbook(os.path.join(REPO_ROOT, 'playbooks', 'cicd.yml'), extra_vars=variables, env=lab.env, timeout=900)
     output = completed.stdout + completed.stderr
     assert PASSWORD not in output and SECRET not in output, 'a secret was printed:\n' + output
     assert completed.returncode == 0, output
@@ -58,7 +53,7 @@ def test_registry_converges_and_the_second_run_changes_nothing(lab_k8s, tmp_path
         deployment = lab_k8s.kubectl_json('get', 'deployment', '-n', 'docker-registry', 'docker-registry')
         annotations = deployment['spec']['template']['metadata']['annotations']
         assert annotations['fixture/tls-secret'] == 'registry-tls'
-        assert annotations['fixture/gc-schedule'] == '0 1 * * *'
+        assert annotations['fixture/gc-schedule'] == helpers.role_defaults('registry')['registry_garbage_collect_schedule']
         assert deployment['metadata']['generation'] == 1, 'the second run rolled the pod'
         config = lab_k8s.kubectl_json('get', 'configmap', '-n', 'docker-registry', 'docker-registry-config')
         assert 'delete:\n    enabled: true' in config['data']['config.yml']

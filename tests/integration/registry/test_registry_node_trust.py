@@ -4,13 +4,12 @@ RKE2 cannot run in the lab, so each host gets two stand-in systemd units named r
 systemd is real, so the test sees which one the role restarts: rke2-server on the control plane, rke2-agent on the
 others, each only when registries.yaml changed.
 """
-import json
 import os
 import re
-import subprocess
-import sys
 
 import yaml
+
+from tests import helpers
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 NAME, SUBNET = 'cda', '10.213.67.0/24'
@@ -33,10 +32,8 @@ def run_cicd(lab):
     variables = {'platform_engine': 'rke2', 'platform_domain': 'lab.example.test', 'registry_node_ca_certificate': CA,
                  'registry_users': [{'name': 'admin', 'password': 'node-admin-password-99'}, {'name': 'puller', 'password': PASSWORD}],
                  'registry_node_user': 'puller'}
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
-    completed = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(lab.inventory),
-                                os.path.join(REPO_ROOT, 'playbooks', 'cicd.yml'), '--limit', 'k8s_cluster', '-e', json.dumps(variables)],
-                               cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    completed = helpers.run_playbook(os.path.join(REPO_ROOT, 'playbooks', 'cicd.yml'), '--limit', 'k8s_cluster',
+                                     inventory=str(lab.inventory), connection=None, interpreter=None, extra_vars=variables)
     output = completed.stdout + completed.stderr
     assert PASSWORD not in output, 'the pull password was printed:\n' + output
     assert completed.returncode == 0, output

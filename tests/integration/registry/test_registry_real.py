@@ -14,7 +14,6 @@ import os
 import socket
 import ssl
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +21,7 @@ import urllib.request
 import pytest
 import yaml
 
+from tests import helpers
 from tools.lab.k8s import build, versions
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
@@ -79,11 +79,7 @@ def run_role(lab, directory, users):
             ] + [{'name': 'Keep the values for the test', 'no_log': True,
                   'ansible.builtin.copy': {'content': '{{ registry_chart_values | to_json }}', 'dest': values_file, 'mode': '0600'}}],
         }], handle)
-    env = dict(lab.env, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
-    completed = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', playbook,
-         '-e', json.dumps({'ansible_python_interpreter': sys.executable})],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    completed = helpers.run_playbook(playbook, env=lab.env)
     output = completed.stdout + completed.stderr
     for user in users:
         assert user['password'] not in output, 'a password was printed:\n' + output
@@ -93,7 +89,8 @@ def run_role(lab, directory, users):
 
 def registry_config(values, directory, port, tls):
     """The chart's configData with the role's merged over it, plus what the chart's Deployment sets (auth, TLS, secret)."""
-    chart = yaml.safe_load(open(os.path.join(UPSTREAM, 'docker-registry', '3.0.0', 'values.yaml'), encoding='utf-8'))
+    version = str(helpers.role_defaults('registry')['registry_chart_version'])
+    chart = yaml.safe_load(open(os.path.join(UPSTREAM, 'docker-registry', version, 'values.yaml'), encoding='utf-8'))
     config = copy.deepcopy(chart['configData'])
 
     def merge(base, extra):

@@ -1,10 +1,10 @@
 """The platform report on the lab control plane: what it reads from the API, printed and written, no secrets, idempotent."""
 import json
 import os
-import subprocess
-import sys
 
 import yaml
+
+from tests import helpers
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 SECRETS = ('report-bootstrap-password-0123', 'report-registry-password-4567')
@@ -17,13 +17,9 @@ def run(lab, directory, extra):
     variables = {'platform_kubeconfig': lab.kubeconfig, 'platform_domain': 'lab.example.test', 'platform_engine': 'external',
                  'platform_report_file': os.path.join(directory, 'out', 'platform-report.txt'),
                  # Secrets the inventory holds: the report must not show them.
-                 'rancher_bootstrap_password': SECRETS[0], 'registry_users': [{'name': 'jenkins', 'password': SECRETS[1]}],
-                 'ansible_python_interpreter': sys.executable}
+                 'rancher_bootstrap_password': SECRETS[0], 'registry_users': [{'name': 'jenkins', 'password': SECRETS[1]}]}
     variables.update(extra)
-    env = dict(lab.env, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
-    completed = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', playbook,
-                                '-e', json.dumps(variables)], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-                               timeout=600, check=False)
+    completed = helpers.run_playbook(playbook, extra_vars=variables, env=lab.env)
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output
     for secret in SECRETS:

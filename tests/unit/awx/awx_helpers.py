@@ -17,11 +17,12 @@ import sysconfig
 
 import yaml
 
+from tests import helpers
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..'))
 ROLE = os.path.join(REPO_ROOT, 'roles', 'controller_config')
 BIN = os.path.dirname(sys.executable)
 ANSIBLE_DOC = os.path.join(BIN, 'ansible-doc')
-ANSIBLE_PLAYBOOK = os.path.join(BIN, 'ansible-playbook')
 # Options every awx.awx module has (the auth doc fragment); the role sets them through module_defaults.
 AUTH_OPTIONS = ('controller_host', 'controller_username', 'controller_password', 'controller_oauthtoken',
                 'validate_certs', 'request_timeout', 'controller_config_file')
@@ -195,9 +196,8 @@ def role_options(role):
 
 
 def role_defaults(role):
-    """``roles/<role>/defaults/main.yml``."""
-    with open(os.path.join(REPO_ROOT, 'roles', role, 'defaults', 'main.yml'), encoding='utf-8') as handle:
-        return yaml.safe_load(handle) or {}
+    """``roles/<role>/defaults/main.yml`` (tests.helpers.role_defaults, the one reader)."""
+    return helpers.role_defaults(role)
 
 
 def load_ansible_yaml(path):

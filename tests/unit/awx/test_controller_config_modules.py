@@ -8,13 +8,13 @@ asks the controller for: a job template per phase, the site workflow, the creden
 """
 import json
 import os
-import subprocess
 
 import pytest
 import yaml
 
-from tests.unit.awx.awx_helpers import (ANSIBLE_PLAYBOOK, AUTH_OPTIONS, PHASES, REPO_ROOT, env, module_docs, require,
-                                        role_tasks, survey_spec_problems, write_awx_test_double)
+from tests import helpers
+from tests.unit.awx.awx_helpers import (AUTH_OPTIONS, BIN, PHASES, REPO_ROOT, module_docs, role_tasks, survey_spec_problems,
+                                        write_awx_test_double)
 
 MODULES = ('organization', 'credential_type', 'credential', 'execution_environment', 'project', 'inventory',
            'inventory_source', 'job_template', 'workflow_job_template')
@@ -79,19 +79,17 @@ def awx_double_fixture(tmp_path_factory):
 
 def run_role(tmp_path, awx_double, settings, playbook=None):
     """ansible-playbook of the role with the awx.awx stand-ins; (CompletedProcess, [recorded calls])."""
-    require(ANSIBLE_PLAYBOOK, 'ansible-playbook')
     record = tmp_path / 'calls.jsonl'
     record.write_text('', encoding='utf-8')
     inventory = tmp_path / 'hosts.yml'
     inventory.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {
-        'ansible_connection': 'local', 'ansible_python_interpreter': os.path.join(os.path.dirname(ANSIBLE_PLAYBOOK), 'python')}}}}))
+        'ansible_connection': 'local', 'ansible_python_interpreter': os.path.join(BIN, 'python')}}}}))
     extra = tmp_path / 'settings.yml'
     extra.write_text(yaml.safe_dump(settings), encoding='utf-8')
-    environment = dict(env(), AWX_TEST_DOUBLE_RECORD=str(record),
-                       ANSIBLE_COLLECTIONS_PATH=f'{awx_double}:{REPO_ROOT}/.ansible/collections')
-    result = subprocess.run([ANSIBLE_PLAYBOOK, playbook or 'playbooks/controller_config.yml', '-i', str(inventory),
-                             '-e', f'@{extra}'], cwd=REPO_ROOT, env=environment, capture_output=True, text=True,
-                            timeout=600, check=False)
+    # The stand-ins record their calls in AWX_TEST_DOUBLE_RECORD; their collection comes before the repository's.
+    result = helpers.run_playbook(playbook or 'playbooks/controller_config.yml', '-e', f'@{extra}', inventory=str(inventory),
+                                  connection=None, interpreter=None, env=dict(os.environ, AWX_TEST_DOUBLE_RECORD=str(record)),
+                                  settings={'ANSIBLE_COLLECTIONS_PATH': f'{awx_double}:{helpers.COLLECTIONS}'})
     calls = [json.loads(line) for line in record.read_text(encoding='utf-8').splitlines() if line]
     return result, calls
 

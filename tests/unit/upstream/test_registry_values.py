@@ -61,10 +61,13 @@ def test_every_key_sent_exists_in_the_chart(computed, case):
 
 
 def test_defaults_give_tls_persistence_on_the_default_class_gc_and_deletes(computed):
+    defaults = role_defaults('registry')
     values = computed['defaults']['values']
-    assert values['tlsSecretName'] == 'registry-tls'
-    assert values['persistence'] == {'enabled': True, 'size': '50Gi'}  # no storageClass: the default StorageClass
-    assert values['garbageCollect'] == {'enabled': True, 'schedule': '0 1 * * *', 'deleteUntagged': True}
+    assert values['tlsSecretName'] == defaults['registry_tls_secret_name']
+    # No storageClass: the default StorageClass.
+    assert values['persistence'] == {'enabled': True, 'size': defaults['registry_persistence_size']}
+    assert values['garbageCollect'] == {'enabled': True, 'schedule': defaults['registry_garbage_collect_schedule'],
+                                        'deleteUntagged': True}
     assert values['configData'] == {'storage': {'delete': {'enabled': True}}}
     assert values['secrets']['haSharedSecret'] == SECRET
     assert computed['defaults']['service'] == 'docker-registry'
@@ -72,11 +75,12 @@ def test_defaults_give_tls_persistence_on_the_default_class_gc_and_deletes(compu
 
 def test_htpasswd_has_bcrypt_lines_that_check_and_stay_the_same(computed):
     htpasswd = computed['defaults']['values']['secrets']['htpasswd']
+    cost = role_defaults('registry')['registry_htpasswd_cost']
     lines = htpasswd.splitlines()
     assert [line.split(':', 1)[0] for line in lines] == ['jenkins', 'admin']
     for line, user in zip(lines, USERS):
         hashed = line.split(':', 1)[1].encode()
-        assert hashed.startswith(b'$2b$12$')
+        assert hashed.startswith(b'$2b$%02d$' % cost)
         assert bcrypt.checkpw(user['password'].encode(), hashed)
         assert not bcrypt.checkpw(b'wrong-password-here', hashed)
     # The same input again: the same file, so the release does not change and the pod is not restarted.

@@ -6,11 +6,10 @@ When it is missing every test that needs it fails with where it looked; nothing 
 import json
 import os
 import re
-import subprocess
-import sys
 
 import yaml
 
+from tests import helpers
 from tests.helpers import UNREACHABLE_KUBECONFIG
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -80,7 +79,7 @@ PLATFORM_DEFAULT = re.compile(r"^\{\{\s*platform_\w+\s*\|\s*default\('([^']*)'\)
 
 def role_defaults(role):
     """A role's defaults; one that follows a platform_* variable counts as its fallback (the role's pin)."""
-    defaults = repo_yaml('roles', role, 'defaults', 'main.yml')
+    defaults = helpers.role_defaults(role)
     for name, value in defaults.items():
         match = PLATFORM_DEFAULT.match(value) if isinstance(value, str) else None
         if match:
@@ -123,11 +122,8 @@ def get_path(tree, path):
     return node
 
 
-def ansible_playbook():
-    path = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    if not os.path.isfile(path):
-        raise RuntimeError('ansible-playbook is missing next to %s: run scripts/setup and use .venv/bin/pytest' % sys.executable)
-    return path
+# Quiet about the implicit localhost and the "localhost," inventory: the tests read the whole output.
+QUIET = {'ANSIBLE_LOCALHOST_WARNING': '0', 'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0'}
 
 
 def evaluate(tmp_dir, cases):
@@ -165,13 +161,7 @@ def evaluate(tmp_dir, cases):
     playbook = os.path.join(tmp_dir, 'evaluate.yml')
     with open(playbook, 'w', encoding='utf-8') as handle:
         yaml.safe_dump(plays, handle)
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-               ANSIBLE_FORCE_COLOR='0', ANSIBLE_FACT_CACHING='memory', ANSIBLE_LOCALHOST_WARNING='0',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
-    result = subprocess.run(
-        [ansible_playbook(), '-i', 'localhost,', '-c', 'local', playbook,
-         '-e', json.dumps({'ansible_python_interpreter': sys.executable})],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    result = helpers.run_playbook(playbook, settings=QUIET)
     if result.returncode != 0:
         raise AssertionError('evaluating the role expressions failed:\n' + result.stdout + result.stderr)
     out = {}
@@ -246,13 +236,7 @@ def run_role(tmp_dir, role, variables):
                                 'kubernetes.core.k8s_cluster_info': defaults},
             'tasks': [{'name': 'Run the role', 'ansible.builtin.include_role': {'name': 'baremetal.platform.' + role}}],
         }], handle)
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-               ANSIBLE_FORCE_COLOR='0', ANSIBLE_FACT_CACHING='memory', ANSIBLE_LOCALHOST_WARNING='0',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
-    result = subprocess.run(
-        [ansible_playbook(), '-i', 'localhost,', '-c', 'local', playbook,
-         '-e', json.dumps(dict({'ansible_python_interpreter': sys.executable, 'platform_kubeconfig': kubeconfig}, **variables))],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    result = helpers.run_playbook(playbook, extra_vars=dict({'platform_kubeconfig': kubeconfig}, **variables), settings=QUIET)
     return result.returncode, ' '.join((result.stdout + result.stderr).split())
 
 

@@ -70,5 +70,5 @@ def test_structure_problems(pools, fragment):
 
 
 def test_not_a_list_is_a_filter_error():
-    with pytest.raises(AnsibleFilterError):
+    with pytest.raises(AnsibleFilterError, match='^metallb_pool_problems expects a list of pools, got dict$'):
         metallb_pool_problems({'name': 'a'})

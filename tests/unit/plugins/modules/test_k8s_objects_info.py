@@ -11,4 +11,5 @@ def test_an_unreachable_api_server_fails_with_what_to_check():
 def test_an_entry_without_kind_is_refused_before_any_call():
     result = helpers.run_module('k8s_objects_info', dict(helpers.NO_API, objects=[{'api_version': 'v1'}]),
                                 env=helpers.without_k8s_auth())
-    assert result['failed'] is True and 'kind' in result['msg'] and 'objects' in result['msg']
+    assert result['failed'] is True
+    assert 'missing required arguments: kind found in objects' in result['msg'], result['msg']

@@ -8,26 +8,33 @@ from ansible_collections.baremetal.platform.plugins.modules import service_topol
 from tests import helpers
 
 
-def run_module(**args):
+def run_module(secrets=(), **args):
     """The module against a closed API port, with no K8S_AUTH_* from this environment."""
-    return helpers.run_module("service_topology", dict(helpers.NO_API, **args), env=helpers.without_k8s_auth(), timeout=120)
+    return helpers.run_module("service_topology", dict(helpers.NO_API, **args), env=helpers.without_k8s_auth(), timeout=120,
+                              secrets=secrets)
 
 
 def test_unknown_fallback_is_refused_before_any_api_call():
     result = run_module(fallback="sometimes")
     assert result["failed"]
-    assert "fallback" in result["msg"] and "prefer_close" in result["msg"]
+    assert result["msg"].startswith("value of fallback must be one of: "), result["msg"]
+    assert "prefer_close" in result["msg"] and result["msg"].endswith("got: sometimes"), result["msg"]
 
 
 def test_unreachable_api_fails_with_a_message_not_a_traceback():
     result = run_module(namespaces=["shop"])
     assert result["failed"]
-    assert "Kubernetes" in result["msg"]
+    assert result["msg"].startswith("Could not reach the Kubernetes API: ")
+    assert "127.0.0.1" in result["msg"] and "check kubeconfig/host and that the API server is up" in result["msg"]
     assert "Traceback" not in result["msg"]
 
 
-def test_api_key_never_appears_in_the_output():
-    result = run_module(api_key="s3cr3t-token-value")
+def test_api_key_is_used_and_never_appears_in_the_output():
+    """The run gets past the argument checks to the API call the key is for, and still prints no key."""
+    result = run_module(api_key="s3cr3t-token-value", secrets=("s3cr3t-token-value",))
+    assert result["failed"]
+    assert result["msg"].startswith("Could not reach the Kubernetes API: "), result["msg"]
+    assert result["invocation"]["module_args"]["api_key"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     assert "s3cr3t-token-value" not in json.dumps(result)
 
 

@@ -1,11 +1,11 @@
 """The metallb role's rendering: custom resources, the 0.9-style ConfigMap and the chart values it derives."""
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 import yaml
+
+from tests import helpers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
@@ -20,11 +20,7 @@ PEERS = [{'name': 'tor', 'peer_address': '10.0.0.1', 'peer_asn': 64500, 'my_asn'
 def render(tmp_path, **variables):
     """One ansible-playbook run (they are slow on a busy machine): resources, legacy ConfigMap, derived values."""
     variables = dict({'out_dir': str(tmp_path), 'metallb_address_pools': POOLS}, **variables)
-    ansible_playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1', ANSIBLE_FACT_CACHING='memory')
-    result = subprocess.run([ansible_playbook, '-i', 'localhost,', '-c', 'local', '-e', 'ansible_python_interpreter=' + sys.executable,
-                             os.path.join(HERE, 'render.yml'), '-e', json.dumps(variables)],
-                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    result = helpers.run_playbook(os.path.join(HERE, 'render.yml'), extra_vars=variables, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
 
     def load(name):

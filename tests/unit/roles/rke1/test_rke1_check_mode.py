@@ -1,12 +1,11 @@
 """Check mode of the cluster phase with rke1 on a fresh controller: reports what it would do, writes nothing."""
 import hashlib
-import json
 import os
 import shutil
-import subprocess
 import sys
 
-from rke1_helpers import HERE, REPO_ROOT, SSH_KEY, ansible_playbook  # pylint: disable=import-error
+from rke1_helpers import HERE, REPO_ROOT, SSH_KEY  # pylint: disable=import-error
+from tests import helpers
 
 DOUBLE = os.path.join(REPO_ROOT, 'tests', 'doubles', 'rke_test_double')
 
@@ -25,12 +24,11 @@ def test_check_mode_on_a_fresh_controller_writes_nothing(tmp_path):
         'rke1_binary_sha256': checksum,
         'rke1_backup_passphrase': 'unit-test-passphrase',
     }
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-               ANSIBLE_FACT_CACHING='memory', PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
-    result = subprocess.run(
-        [ansible_playbook(), '-i', str(inventory_dir / 'hosts.yml'), os.path.join(REPO_ROOT, 'playbooks', 'cluster.yml'),
-         '--check', '--diff', '-e', json.dumps(settings)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    # The double is a Python script that needs PyYAML: the venv's python first on PATH.
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+    result = helpers.run_playbook(os.path.join(REPO_ROOT, 'playbooks', 'cluster.yml'), '--check', '--diff',
+                                  inventory=str(inventory_dir / 'hosts.yml'), connection=None, interpreter=None,
+                                  extra_vars=settings, env=env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert 'rke up would run because: cluster.rkestate is missing' in output
