@@ -22,7 +22,7 @@ def test_defaults_and_argument_specs_agree(role):
         assert name.startswith(role + '_'), name
         assert spec.get('description'), name + ' has no description'
         assert not spec.get('required'), name + ' has a default, so it is not required'
-        # The spec default is the real value, templated or not (the description says what it means).
+        # A spec default is the real value; a templated one has none (tests/unit/roles/test_every_role_spec.py).
         if 'default' in spec:
             assert spec['default'] == defaults[name], name
 

@@ -5,14 +5,17 @@ import pytest
 
 from tests import helpers
 
+# Built after the checks, before anything changes, whatever the tags (tasks/sshd_algorithms.yml).
+SSHD_ALGORITHMS = 'Work out the sshd algorithms the hardening writes'
+
 
 @pytest.mark.parametrize('tag, expected', [
-    ('iscsi', ['Check inputs, distribution and container', 'Install and start iSCSI']),
-    ('ssh', ['Check inputs, distribution and container', 'Create the admin user with keys and sudo',
+    ('iscsi', ['Check inputs, distribution and container', SSHD_ALGORITHMS, 'Install and start iSCSI']),
+    ('ssh', ['Check inputs, distribution and container', SSHD_ALGORITHMS, 'Create the admin user with keys and sudo',
              'Harden sshd behind the lock-out guard']),
-    ('docker', ['Check inputs, distribution and container', 'Install Docker for RKE1']),
-    ('engine', ['Check inputs, distribution and container', 'Load and persist kernel modules', 'Set kernel parameters',
-                'Turn swap off and keep it off', 'Install Docker for RKE1']),
+    ('docker', ['Check inputs, distribution and container', SSHD_ALGORITHMS, 'Install Docker for RKE1']),
+    ('engine', ['Check inputs, distribution and container', SSHD_ALGORITHMS, 'Load and persist kernel modules',
+                'Set kernel parameters', 'Turn swap off and keep it off', 'Install Docker for RKE1']),
 ])
 def test_a_tag_selects_its_concern_and_the_checks(tmp_path, tag, expected):
     playbook = tmp_path / 'node.yml'
