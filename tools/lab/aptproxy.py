@@ -61,9 +61,9 @@ def start(lab):
     for directory in (conf, logs, cache):
         directory.mkdir(parents=True, exist_ok=True)
     (conf / "backends_debian").write_text(DEBIAN_BACKEND + "\n", encoding="utf-8")
-    (conf / "acng.conf").write_text(CONFIG.format(name=lab.name, cache=cache, logs=logs, port=PORT, address=lab.bridge_address,
-                                                  run=run_dir, security=SECURITY_BACKEND, fresh=FRESH_INDEX_SECONDS),
-                                   encoding="utf-8")
+    config = CONFIG.format(name=lab.name, cache=cache, logs=logs, port=PORT, address=lab.bridge_address, run=run_dir,
+                           security=SECURITY_BACKEND, fresh=FRESH_INDEX_SECONDS)
+    (conf / "acng.conf").write_text(config, encoding="utf-8")
     with open(logs / "stdout.log", "ab") as output:
         process = subprocess.Popen(["apt-cacher-ng", "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=output,  # pylint: disable=consider-using-with
                                    stderr=subprocess.STDOUT, start_new_session=True)
